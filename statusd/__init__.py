@@ -1,0 +1,3 @@
+"""statusd: a status page fed by logs."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from statusd.cli import main
+
+raise SystemExit(main())

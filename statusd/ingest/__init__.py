@@ -1,0 +1,1 @@
+"""Syslog input: framing, header decoding, listeners and the batching pipeline."""

@@ -1,0 +1,286 @@
+"""The pipeline: decode, parse and correlate one line at a time; store, count and act per batch."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from statusd.db import utcnow
+from statusd.ingest.record import SyslogRecord
+from statusd.ingest.syslog import decode
+from statusd.metrics import Registry
+from statusd.models import Device, LogLine, RuleState
+from statusd.rules.actions import ActionRunner
+from statusd.rules.engine import Decision, RuleEngine
+from statusd.rules.event import Event
+from statusd.rules.services import ServiceLibrary
+
+log = logging.getLogger(__name__)
+
+LOG_TABLE = LogLine.__table__  # type: ignore[attr-defined]
+DEVICE_TABLE = Device.__table__  # type: ignore[attr-defined]
+RULE_STATE_TABLE = RuleState.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(slots=True)
+class RawLine:
+    """One received frame or file line, before decoding."""
+
+    data: bytes | str
+    received_at: datetime
+    source: str | None = None  # peer "ip:port" or "ip"
+    transport: str = "udp"
+    fmt: str = "auto"  # auto | rfc3164 | rfc5424 | raw
+    device: str | None = None  # forced device name (ingest --device, [[file]] device)
+    program: str | None = None  # program for lines that carry no header ([[file]] program)
+
+
+def _clip(value: str | None, n: int) -> str | None:
+    """Cut to the column's size and replace NUL, which PostgreSQL text refuses."""
+    if value is None:
+        return None
+    if len(value) > n:
+        value = value[:n]
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+
+
+def source_host(source: str | None) -> str | None:
+    """The address part of "ip:port", "[v6]:port" or "ip"."""
+    if not source:
+        return None
+    if source.startswith("["):
+        return source[1:].partition("]")[0]
+    if source.count(":") == 1:
+        return source.partition(":")[0]
+    return source
+
+
+class Pipeline:
+    """Owns the rule engine; one thread at a time calls process_batch() or tick()."""
+
+    def __init__(
+        self, db: Engine, library: ServiceLibrary, rules: RuleEngine, actions: ActionRunner,
+        metrics: Registry, default_device: str,
+    ):
+        self.db = db
+        self.library = library
+        self.rules = rules
+        self.actions = actions
+        self.metrics = metrics
+        self.default_device = default_device[:255]
+        self._known_devices: set[str] = set()
+        self._lock = threading.Lock()
+        self._timeouts_seen = 0
+
+    def load_state(self) -> None:
+        """Restore the rule engine's windows and pending recoveries from the database."""
+        with Session(self.db) as session:
+            for row in session.exec(select(RuleState)).all():
+                try:
+                    self.rules.restore_rule(row.rule_id, json.loads(row.state))
+                except (ValueError, TypeError, KeyError) as exc:
+                    log.warning("rule %s: saved state unreadable, starting afresh: %s",
+                                row.rule_id, exc)
+            self._known_devices = set(session.exec(select(Device.name)).all())
+        self.rules.clear_dirty()
+
+    def device_for(self, line: RawLine, record: SyslogRecord) -> str:
+        """The device a line belongs to: forced, else header hostname, else source, else default."""
+        name = line.device or record.hostname or source_host(line.source) or self.default_device
+        return _clip(name, 255) or self.default_device
+
+    def decode(self, line: RawLine) -> SyslogRecord:
+        """Decode one raw line (never raises)."""
+        record = decode(line.data, received_at=line.received_at, source=line.source,
+                        transport=line.transport, fmt=line.fmt)
+        if record.program is None and line.program:
+            record.program = line.program
+        return record
+
+    def process_batch(self, lines: Sequence[RawLine]) -> int:
+        """Decode, parse, correlate and store a batch in one transaction; returns lines stored."""
+        if not lines:
+            return 0
+        with self._lock:
+            return self._process(lines)
+
+    def _process(self, lines: Sequence[RawLine]) -> int:
+        rows: list[dict[str, Any]] = []
+        decisions: list[Decision] = []
+        devices: dict[str, list[Any]] = {}  # name -> [address, first, last, count]
+        unknown = invalid = 0
+        match = self.library.match
+        process = self.rules.process
+        for line in lines:
+            record = self.decode(line)
+            device = self.device_for(line, record)
+            m = match(record.program, record.message)
+            if m is None:
+                unknown += 1
+            if record.invalid_utf8:
+                invalid += 1
+            event = Event(record=record, device=device, match=m)
+            decisions.extend(process(event))
+            dev = devices.get(device)
+            if dev is None:
+                devices[device] = [source_host(line.source), record.received_at,
+                                   record.received_at, 1]
+            else:
+                dev[2] = max(dev[2], record.received_at)
+                dev[3] += 1
+            rows.append({
+                "received_at": record.received_at,
+                "ts": record.timestamp,
+                "device": device,
+                "source": _clip(line.source, 64),
+                "transport": line.transport[:16],
+                "facility": record.facility,
+                "severity": record.severity,
+                "program": _clip(record.program, 64),
+                "pid": _clip(record.pid, 32),
+                "msgid": _clip(record.msgid, 64),
+                "service": m.service if m else None,
+                "message_id": m.message_id if m else None,
+                "taxonomy": m.taxonomy if m else None,
+                "level": event.level,
+                "fields": json.dumps(m.fields, separators=(",", ":")) if m else "{}",
+                "message": _clip(record.message, 1 << 20),
+                "structured_data": _clip(record.structured_data, 1 << 16),
+                "format": record.format,
+            })
+        with Session(self.db) as session:
+            session.execute(insert(LOG_TABLE), rows)
+            self._store_devices(session, devices)
+            self.actions.apply(session, decisions)
+            self._save_rule_state(session)
+            session.commit()
+        self.rules.clear_dirty()
+        self._count(len(rows), unknown, invalid, decisions)
+        return len(rows)
+
+    def database_answers(self) -> bool:
+        """True when a trivial query succeeds."""
+        try:
+            with self.db.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            return True
+        except Exception:
+            return False
+
+    def expire(self, cutoff: datetime, chunk: int = 10000) -> int:
+        """Delete archived lines received before cutoff, a chunk per transaction; returns count."""
+        from sqlalchemy import delete
+
+        removed = 0
+        while True:
+            with self.db.begin() as conn:
+                ids = conn.execute(
+                    select(LOG_TABLE.c.id).where(LOG_TABLE.c.received_at < cutoff).limit(chunk)
+                ).scalars().all()
+                if not ids:
+                    return removed
+                conn.execute(delete(LOG_TABLE).where(LOG_TABLE.c.id.in_(ids)))
+                removed += len(ids)
+
+    def tick(self, now: datetime | None = None) -> int:
+        """Let time pass with no events (absences, recoveries); returns decisions applied."""
+        with self._lock:
+            decisions = self.rules.advance(now or utcnow())
+            if not decisions and not self.rules.dirty_rules():
+                return 0
+            with Session(self.db) as session:
+                self.actions.apply(session, decisions)
+                self._save_rule_state(session)
+                session.commit()
+            self.rules.clear_dirty()
+            self._count(0, 0, 0, decisions)
+            return len(decisions)
+
+    def _count(self, stored: int, unknown: int, invalid: int, decisions: list[Decision]) -> None:
+        m = self.metrics
+        if stored:
+            m.stored.inc(stored)
+            m.batches.inc()
+        if unknown:
+            m.unknown.inc(unknown)
+        if invalid:
+            m.dropped.inc(invalid, transport="any", reason="invalid_utf8_replaced")
+        for d in decisions:
+            if type(d).__name__ == "Fired":
+                m.rule_firings.inc(rule=d.rule_id)
+        timeouts = self.library.timeouts
+        if timeouts > self._timeouts_seen:
+            m.pattern_timeouts.inc(timeouts - self._timeouts_seen)
+            self._timeouts_seen = timeouts
+
+    def _store_devices(self, session: Session, devices: dict[str, list[Any]]) -> None:
+        new = [name for name in devices if name not in self._known_devices]
+        if new:
+            existing = set(session.exec(select(Device.name).where(Device.name.in_(new))).all())
+            to_insert = [
+                {"name": n, "address": _clip(devices[n][0], 64), "first_seen": devices[n][1],
+                 "last_seen": devices[n][2], "message_count": 0}
+                for n in new if n not in existing
+            ]
+            if to_insert:
+                session.execute(_insert_ignore(session, DEVICE_TABLE, ["name"]), to_insert)
+            self._known_devices.update(new)
+        stmt = (
+            update(DEVICE_TABLE)
+            .where(DEVICE_TABLE.c.name == _bind("b_name"))
+            .values(last_seen=_bind("b_last"), message_count=DEVICE_TABLE.c.message_count
+                    + _bind("b_count"))
+        )
+        session.connection().execute(stmt, [
+            {"b_name": n, "b_last": v[2], "b_count": v[3]} for n, v in devices.items()
+        ])
+
+    def _save_rule_state(self, session: Session) -> None:
+        dirty = self.rules.dirty_rules()
+        if not dirty:
+            return
+        now = utcnow()
+        rows = [{"rule_id": rid, "state": json.dumps(self.rules.rule_state(rid), default=str),
+                 "updated_at": now} for rid in sorted(dirty)]
+        session.execute(_upsert(session, RULE_STATE_TABLE, ["rule_id"], ["state", "updated_at"]),
+                        rows)
+
+
+def _bind(name: str) -> Any:
+    from sqlalchemy import bindparam
+
+    return bindparam(name)
+
+
+def _insert_ignore(session: Session, table: Any, keys: list[str]) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=keys)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
+
+
+def _upsert(session: Session, table: Any, keys: list[str], cols: list[str]) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(table)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table)
+    return stmt.on_conflict_do_update(index_elements=keys,
+                                      set_={c: stmt.excluded[c] for c in cols})

@@ -1,0 +1,245 @@
+"""SQLModel tables: devices, components, incidents, alerts, audit, outbox, rule state, archive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from statusd.db import UTCDateTime, utcnow
+
+
+class ComponentStatus(StrEnum):
+    """Public component status names (Statuspage v2), best first."""
+
+    OPERATIONAL = "operational"
+    UNDER_MAINTENANCE = "under_maintenance"
+    DEGRADED_PERFORMANCE = "degraded_performance"
+    PARTIAL_OUTAGE = "partial_outage"
+    MAJOR_OUTAGE = "major_outage"
+
+    @property
+    def rank(self) -> int:
+        """Badness for picking the worst of several statuses."""
+        return _COMPONENT_RANK[self]
+
+    @property
+    def label(self) -> str:
+        """Human wording."""
+        return self.value.replace("_", " ").capitalize()
+
+
+_COMPONENT_RANK = {s: i for i, s in enumerate(ComponentStatus)}
+
+
+class IncidentStatus(StrEnum):
+    """Incident lifecycle."""
+
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+
+
+class AlertState(StrEnum):
+    """Alert lifecycle in the dashboard."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
+
+
+class AlertSeverity(StrEnum):
+    """Alert severities, least first."""
+
+    INFO = "info"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Device(SQLModel, table=True):
+    """A sender, registered on first sight."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True, max_length=255)
+    address: str | None = Field(default=None, max_length=64)
+    first_seen: datetime = Field(sa_column=_ts())
+    last_seen: datetime = Field(sa_column=_ts())
+    message_count: int = 0
+
+
+class ComponentGroup(SQLModel, table=True):
+    """A heading on the status page that components sit under."""
+
+    __tablename__ = "component_group"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=255)
+    position: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Component(SQLModel, table=True):
+    """Something customers care about: its status is what the page shows."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, index=True, max_length=100)
+    name: str = Field(max_length=255)
+    description: str = ""
+    group_id: int | None = Field(default=None, foreign_key="component_group.id")
+    position: int = 0
+    status: str = ComponentStatus.OPERATIONAL.value  # what the page shows (worst of holds, or manual)
+    manual_status: str = ComponentStatus.OPERATIONAL.value  # set by people (API, IRC, dashboard)
+    devices: str = "[]"  # JSON list of device globs
+    visible: bool = True  # false once removed from config (history kept)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class ComponentHold(SQLModel, table=True):
+    """A rule's claim on a component's status, held until the rule recovers."""
+
+    __tablename__ = "component_hold"
+    __table_args__ = (UniqueConstraint("component_id", "source"),)
+    id: int | None = Field(default=None, primary_key=True)
+    component_id: int = Field(foreign_key="component.id", index=True)
+    source: str = Field(max_length=400)  # "rule:<id>:<key>"
+    status: str
+    since: datetime = Field(sa_column=_ts())
+
+
+class ComponentStatusChange(SQLModel, table=True):
+    """History: one row per change of a component's shown status."""
+
+    __tablename__ = "component_status_change"
+    id: int | None = Field(default=None, primary_key=True)
+    component_id: int = Field(foreign_key="component.id", index=True)
+    old_status: str
+    new_status: str
+    at: datetime = Field(sa_column=_ts(index=True))
+    actor: str = Field(max_length=255)
+    reason: str = ""
+
+
+class Incident(SQLModel, table=True):
+    """An incident with its timeline of updates."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=500)
+    status: str = IncidentStatus.INVESTIGATING.value
+    impact: str = "minor"  # none | minor | major | critical (Statuspage v2)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(index=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    resolved_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    actor: str = Field(default="system", max_length=255)
+    rule_id: str | None = Field(default=None, max_length=200, index=True)
+    rule_key: str | None = Field(default=None, max_length=400)
+
+
+class IncidentComponent(SQLModel, table=True):
+    """Which components an incident affects."""
+
+    __tablename__ = "incident_component"
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    component_id: int = Field(foreign_key="component.id", primary_key=True)
+
+
+class IncidentUpdate(SQLModel, table=True):
+    """One entry of an incident's timeline."""
+
+    __tablename__ = "incident_update"
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    status: str
+    body: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    actor: str = Field(default="system", max_length=255)
+
+
+class Alert(SQLModel, table=True):
+    """Something a rule noticed for admins; repeats of an open alert bump its count."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule_id: str = Field(max_length=200, index=True)
+    key: str = Field(default="", max_length=400)
+    severity: str = AlertSeverity.MAJOR.value
+    title: str = Field(max_length=500)
+    device: str | None = Field(default=None, max_length=255)
+    state: str = Field(default=AlertState.OPEN.value, index=True)
+    count: int = 1
+    first_at: datetime = Field(sa_column=_ts())
+    last_at: datetime = Field(sa_column=_ts(index=True))
+    closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    acknowledged_by: str | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who changed what, from any source."""
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=_ts(index=True))
+    actor: str = Field(max_length=255)  # "rule:<id>", "api:<token>", "irc:<nick>", "admin:<user>"
+    action: str = Field(max_length=100)
+    target: str = Field(max_length=255)
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+
+class OutboxEntry(SQLModel, table=True):
+    """A change waiting to be delivered; senders claim rows, nothing sends inline."""
+
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(index=True))
+    kind: str = Field(max_length=50)  # component.status, incident.opened, alert.raised, ...
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    state: str = Field(default="pending", index=True)  # pending | done | failed
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    claimed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    last_error: str | None = None
+
+
+class RuleState(SQLModel, table=True):
+    """The rule engine's open windows and pending recoveries, per rule, saved with each batch."""
+
+    __tablename__ = "rule_state"
+    rule_id: str = Field(primary_key=True, max_length=200)
+    state: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class LogLine(SQLModel, table=True):
+    """The archive: every received line, parsed or unknown. Written per batch with Core inserts."""
+
+    __tablename__ = "log_line"
+    __table_args__ = (
+        Index("ix_log_line_device_ts", "device", "ts"),
+        Index("ix_log_line_service_ts", "service", "ts"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    received_at: datetime = Field(sa_column=_ts(index=True))
+    ts: datetime = Field(sa_column=_ts(index=True))
+    device: str = Field(max_length=255)
+    source: str | None = Field(default=None, max_length=64)
+    transport: str = Field(default="raw", max_length=16)
+    facility: int | None = None
+    severity: int | None = None
+    program: str | None = Field(default=None, max_length=64)
+    pid: str | None = Field(default=None, max_length=32)
+    msgid: str | None = Field(default=None, max_length=64)
+    service: str | None = Field(default=None, max_length=100)
+    message_id: str | None = Field(default=None, max_length=200)
+    taxonomy: str | None = Field(default=None, max_length=100)
+    level: int = 6
+    fields: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    structured_data: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    format: str = Field(default="raw", max_length=10)

@@ -1,0 +1,1 @@
+"""Service definitions, the pattern compiler, the shipped library and the rule engine."""

@@ -1,0 +1,221 @@
+"""Build every part from the settings and run them in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import time
+from datetime import timedelta
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from statusd import __version__
+from statusd.config import Settings, parse_hostport
+from statusd.db import make_engine, utcnow
+from statusd.ingest.listeners import LineQueue, TCPSyslog, UDPSyslog
+from statusd.ingest.pipeline import Pipeline, RawLine
+from statusd.metrics import Registry
+from statusd.models import Component
+from statusd.rules.actions import ActionRunner
+from statusd.rules.engine import RuleEngine
+from statusd.rules.services import ServiceLibrary
+from statusd.status import release_orphans, sync_components
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """Something the runtime could not set up (a port taken, a database that does not answer)."""
+
+
+def build_pipeline(settings: Settings, metrics: Registry, db: Engine | None = None) -> Pipeline:
+    """Database, service library, rule engine and actions wired into a pipeline with its state."""
+    db = db or make_engine(settings.database_url, base_dir=settings.base_dir)
+    library = ServiceLibrary.load(settings.service_files)
+    sync_components(db, settings.components)
+    release_orphans(db, {r.id for r in settings.rules if r.enabled})
+    engine = RuleEngine(settings.rules, now=utcnow())
+    pipeline = Pipeline(db, library, engine, ActionRunner(settings.rules, settings.components),
+                        metrics, settings.default_device)
+    pipeline.load_state()
+    return pipeline
+
+
+def _bind_tcp(addr: str) -> socket.socket:
+    host, port = parse_hostport(addr)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise StartupError(f"cannot listen on TCP {addr}: {exc.strerror}") from None
+    sock.listen(512)
+    sock.setblocking(False)
+    return sock
+
+
+def _bind_udp(addr: str) -> socket.socket:
+    host, port = parse_hostport(addr)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 * 1024 * 1024)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise StartupError(f"cannot listen on UDP {addr}: {exc.strerror}") from None
+    sock.setblocking(False)
+    return sock
+
+
+@dataclass
+class Runtime:
+    """One statusd process: HTTP, syslog listeners and the pipeline worker."""
+
+    settings: Settings
+    metrics: Registry = field(default_factory=Registry)
+    started_at: float = field(default_factory=time.time)
+
+    def __post_init__(self) -> None:
+        self.pipeline = build_pipeline(self.settings, self.metrics)
+        self.db = self.pipeline.db
+        self._closers: list[Any] = []
+        self._stopping = False
+        for key, present in (("[[file]]", self.settings.files), ("[notify]", self.settings.notify),
+                             ("[irc]", self.settings.irc)):
+            if present:
+                log.warning("%s is accepted but not acted on by this version", key)
+
+    def health(self) -> dict[str, Any]:
+        """Extra facts for /healthz."""
+        return {"version": __version__, "uptime_seconds": round(time.time() - self.started_at),
+                "queue_depth": self.queue.qsize() if hasattr(self, "queue") else 0}
+
+    async def run(self) -> None:
+        """Serve until SIGINT/SIGTERM, then drain the queue and stop."""
+        import uvicorn
+
+        from statusd.web.app import create_app
+
+        s = self.settings
+        loop = asyncio.get_running_loop()
+        self.queue = LineQueue(s.get("syslog.queue_size"), self.metrics)
+        self.metrics.queue_depth.collect = self.queue.qsize
+        http_sock = _bind_tcp(s.get("http.listen"))
+        max_size = s.get("syslog.max_message_size")
+        for addr in s.get("syslog.udp"):
+            sock = _bind_udp(addr)
+            transport, _ = await loop.create_datagram_endpoint(
+                lambda: UDPSyslog(self.queue, self.metrics, max_size), sock=sock)
+            self._closers.append(transport)
+        for addr in s.get("syslog.tcp"):
+            sock = _bind_tcp(addr)
+            server = await loop.create_server(
+                lambda: TCPSyslog(self.queue, self.metrics, max_size, s.get("syslog.idle_timeout")),
+                sock=sock)
+            self._closers.append(server)
+        app = create_app(s, self.db, self.metrics, health=self.health)
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        server_http = uvicorn.Server(config)
+        worker = asyncio.create_task(self._worker(), name="pipeline")
+        log.info("statusd %s ready: http://%s syslog udp=%s tcp=%s", __version__,
+                 s.get("http.listen"), ",".join(s.get("syslog.udp")) or "-",
+                 ",".join(s.get("syslog.tcp")) or "-")
+        try:
+            await server_http.serve(sockets=[http_sock])
+        finally:
+            log.info("stopping: closing listeners and draining %d queued lines", self.queue.qsize())
+            for closer in self._closers:
+                closer.close()
+            self._stopping = True
+            await worker
+
+    async def _worker(self) -> None:
+        """Take batches off the queue, store them in a thread, tick the rule clock each second."""
+        q = self.queue.queue
+        loop = asyncio.get_running_loop()
+        batch_size = self.settings.get("syslog.batch_size")
+        interval = float(self.settings.get("syslog.batch_interval"))
+        last_tick = loop.time()
+        last_expiry = 0.0
+        retention = timedelta(days=self.settings.get("storage.retention_days"))
+        while True:
+            batch: list[RawLine] = []
+            try:
+                batch.append(await asyncio.wait_for(q.get(), timeout=0.5))
+                deadline = loop.time() + interval
+                while len(batch) < batch_size:
+                    if not q.empty():
+                        batch.append(q.get_nowait())
+                        continue
+                    remaining = deadline - loop.time()
+                    if remaining <= 0 or self._stopping:
+                        break
+                    try:
+                        batch.append(await asyncio.wait_for(q.get(), remaining))
+                    except TimeoutError:
+                        break
+            except TimeoutError:
+                pass
+            self.queue.notify_space()
+            if batch:
+                await self._store(batch)
+            if loop.time() - last_tick >= 1.0:
+                last_tick = loop.time()
+                await self._call(self.pipeline.tick)
+            if loop.time() - last_expiry >= 3600:
+                last_expiry = loop.time()
+                await self._call(self.pipeline.expire, utcnow() - retention)
+            if self._stopping and q.empty():
+                return
+
+    async def _store(self, batch: list[RawLine]) -> None:
+        """Store a batch; retry with backoff while the database is away, never drop silently.
+
+        A batch that keeps failing while the database answers is split: its lines are stored
+        one by one, and a line that still fails is counted as dropped (reason store_error).
+        """
+        delay = 0.5
+        for _attempt in range(3):
+            try:
+                await asyncio.to_thread(self.pipeline.process_batch, batch)
+                return
+            except Exception:
+                log.exception("pipeline: storing a batch of %d failed; retrying in %.1fs",
+                              len(batch), delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        while not await asyncio.to_thread(self.pipeline.database_answers):
+            log.error("pipeline: database does not answer; holding %d lines", len(batch))
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+        for line in batch:
+            try:
+                await asyncio.to_thread(self.pipeline.process_batch, [line])
+            except Exception:
+                log.exception("pipeline: dropping a line that cannot be stored")
+                self.metrics.dropped.inc(transport=line.transport, reason="store_error")
+
+    async def _call(self, fn: Any, *args: Any) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await asyncio.to_thread(fn, *args)
+                return
+            except Exception:
+                log.exception("pipeline: %s failed; retrying in %.1fs", fn.__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+
+def component_statuses(db: Engine) -> dict[str, str]:
+    """slug -> shown status of every visible component."""
+    with Session(db) as session:
+        return {c.slug: c.status for c in session.exec(select(Component)).all() if c.visible}
