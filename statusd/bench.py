@@ -1,4 +1,4 @@
-"""`statusd bench`: the full pipeline on a generated mixed workload, against a same-run reference."""
+"""`statusd bench`: the full pipeline on generated mixed traffic, against a same-run reference."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ _HOSTS = ["web1", "web2", "web3", "mail1", "db1", "fw1", "app1", "app2"]
 
 
 def _ip(rng: random.Random) -> str:
-    return f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+    return ".".join(str(rng.randint(lo, hi)) for lo, hi in ((1, 223), (0, 255), (0, 255), (1, 254)))
 
 
 def generate(n: int, seed: int = 7) -> list[str]:

@@ -165,7 +165,8 @@ class _Loader:
 
 
 def _type_name(typ: type | tuple[type, ...]) -> str:
-    names = {str: "a string", int: "an integer", float: "a number", list: "a list", bool: "true/false"}
+    names = {str: "a string", int: "an integer", float: "a number", list: "a list",
+             bool: "true/false"}
     if isinstance(typ, tuple):
         return "a number"
     return names.get(typ, typ.__name__)
@@ -180,7 +181,7 @@ def _tables(loader: _Loader, file: str, data: dict[str, Any], key: str) -> list[
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
-    """Read the config file (or the built-in defaults when path is None); ConfigError lists all problems."""
+    """Read the config file (None: built-in defaults); ConfigError lists every problem."""
     loader = _Loader()
     values = {key: spec[1] for key, spec in SETTINGS.items()}
     settings = Settings(values=dict(values))

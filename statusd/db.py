@@ -63,7 +63,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, *, base_dir: Path | None = None, create: bool = True) -> Engine:
-    """Create the engine for url; for SQLite create the folder, turn on WAL; optionally the schema."""
+    """Create the engine for url (SQLite: make the folder, turn on WAL); optionally the schema."""
     from statusd import models  # noqa: F401  (registers the tables)
 
     url = normalise_url(url, base_dir)

@@ -10,7 +10,7 @@ _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_duration(value: str | int | float) -> timedelta:
-    """Turn "90s", "5m", "1h30m", "2d" or a number of seconds into a timedelta; ValueError if bad."""
+    """Turn "90s", "5m", "1h30m", "2d" or a number of seconds into a timedelta (or ValueError)."""
     if isinstance(value, bool):
         raise ValueError(f"not a duration: {value!r}")
     if isinstance(value, int | float):

@@ -95,7 +95,7 @@ class Component(SQLModel, table=True):
     description: str = ""
     group_id: int | None = Field(default=None, foreign_key="component_group.id")
     position: int = 0
-    status: str = ComponentStatus.OPERATIONAL.value  # what the page shows (worst of holds, or manual)
+    status: str = ComponentStatus.OPERATIONAL.value  # shown: worst of holds and manual status
     manual_status: str = ComponentStatus.OPERATIONAL.value  # set by people (API, IRC, dashboard)
     devices: str = "[]"  # JSON list of device globs
     visible: bool = True  # false once removed from config (history kept)

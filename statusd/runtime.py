@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import socket
 import time
-from datetime import timedelta
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -33,13 +32,20 @@ class StartupError(Exception):
     """Something the runtime could not set up (a port taken, a database that does not answer)."""
 
 
-def build_pipeline(settings: Settings, metrics: Registry, db: Engine | None = None) -> Pipeline:
-    """Database, service library, rule engine and actions wired into a pipeline with its state."""
+def build_pipeline(
+    settings: Settings, metrics: Registry, db: Engine | None = None, *,
+    arm_at: datetime | None = None,
+) -> Pipeline:
+    """Database, service library, rule engine and actions wired into a pipeline with its state.
+
+    arm_at starts the clocks of absence rules (serve: now); None starts them at the first
+    line's time, which is what a replay of old files needs.
+    """
     db = db or make_engine(settings.database_url, base_dir=settings.base_dir)
     library = ServiceLibrary.load(settings.service_files)
     sync_components(db, settings.components)
     release_orphans(db, {r.id for r in settings.rules if r.enabled})
-    engine = RuleEngine(settings.rules, now=utcnow())
+    engine = RuleEngine(settings.rules, now=arm_at)
     pipeline = Pipeline(db, library, engine, ActionRunner(settings.rules, settings.components),
                         metrics, settings.default_device)
     pipeline.load_state()
@@ -84,7 +90,7 @@ class Runtime:
     started_at: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
-        self.pipeline = build_pipeline(self.settings, self.metrics)
+        self.pipeline = build_pipeline(self.settings, self.metrics, arm_at=utcnow())
         self.db = self.pipeline.db
         self._closers: list[Any] = []
         self._stopping = False

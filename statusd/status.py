@@ -168,7 +168,7 @@ def release_component(
     session: Session, slug: str, source: str, *, actor: str, reason: str = "",
     now: datetime | None = None,
 ) -> bool:
-    """Drop a rule's hold; the component goes back to the worst remaining hold or its manual status."""
+    """Drop a rule's hold: the component goes back to the worst remaining hold or manual status."""
     now = now or utcnow()
     comp = get_component(session, slug)
     source = clean(source, 400)
@@ -235,7 +235,7 @@ def update_incident(
     session: Session, incident_id: int, status: str, message: str, *, actor: str,
     now: datetime | None = None,
 ) -> Incident:
-    """Post a timeline update (and change the incident's status); resolving goes through here too."""
+    """Post a timeline update and set the incident's status (resolving goes through here too)."""
     now = now or utcnow()
     st = _check_incident_status(status)
     inc = _open_incident_or_error(session, incident_id)

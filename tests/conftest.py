@@ -1,4 +1,4 @@
-"""Shared fixtures: a database on SQLite, and again on PostgreSQL when STATUSD_TEST_DATABASE_URL is set."""
+"""Shared fixtures: a database per backend (SQLite, and PostgreSQL if STATUSD_TEST_DATABASE_URL)."""
 
 from __future__ import annotations
 

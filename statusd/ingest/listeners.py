@@ -78,7 +78,7 @@ class UDPSyslog(asyncio.DatagramProtocol):
 
 
 class TCPSyslog(asyncio.Protocol):
-    """One connection: frames LF or octet-counted messages; pauses reading when the queue is full."""
+    """One connection: frames LF or octet-counted messages; pauses reading on a full queue."""
 
     def __init__(self, queue: LineQueue, metrics: Registry, max_size: int, idle_timeout: float,
                  transport_name: str = "tcp"):

@@ -335,14 +335,17 @@ class RuleEngine:
 
     def _apply_threshold(self, c: _Compiled, key: str, t: datetime) -> bool:
         """Count one event; True when the key's window reaches `count` (then it starts over)."""
-        assert self.watermark is not None
-        cutoff = self.watermark - c.window
+        # The window slides on the key's own event times, not on the global watermark: a device
+        # whose clock lags the others still has its events counted together.
+        times = c.windows.get(key)
+        newest = times[-1] if times and times[-1] > t else t
+        cutoff = newest - c.window
         if t < cutoff:
             return False  # too late: its window is already closed
-        times = c.windows.get(key)
         if times is None:
             if len(c.windows) >= MAX_KEYS:
-                c.trim(c.windows, cutoff)
+                assert self.watermark is not None
+                c.trim(c.windows, self.watermark - c.window)
             times = c.windows[key] = deque()
         while times and times[0] < cutoff:
             times.popleft()

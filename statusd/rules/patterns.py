@@ -234,7 +234,7 @@ def _literal_prefilter(literals: list[str]) -> tuple[str, str]:
 
 def _raw_prefilter(text: str, flags: int) -> tuple[str, str]:
     """Leading literal text and the longest literal run of a raw regex ("" when unsure)."""
-    if flags & (regex.IGNORECASE | regex.VERBOSE):
+    if flags & (regex.IGNORECASE | regex.VERBOSE | regex.VERSION1):
         return "", ""
     chunks = _raw_chunks(text)
     if chunks is None:

@@ -28,6 +28,7 @@ _SERVICE_NAME = regex.compile(r"[a-z0-9][a-z0-9_.-]*")
 _MESSAGE_ID = regex.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _TAXONOMY = regex.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*")
 _MESSAGE_HEADER = regex.compile(r"\s*\[\[\s*message\s*\]\]")
+_SERVICE_HEADER = regex.compile(r"\s*\[\s*service\s*\]")
 _EXAMPLE_HEADER = regex.compile(r"\s*\[\[\s*message\s*\.\s*examples\s*\]\]")
 _TOML_LINE = regex.compile(r"line (\d+)")
 _SERVICE_KEYS = frozenset({"name", "programs", "description", "enabled"})
@@ -106,6 +107,20 @@ class _Lines:
     def __init__(self, text: str):
         self.lines = text.splitlines()
         self.headers = [i for i, line in enumerate(self.lines) if _MESSAGE_HEADER.match(line)]
+        self.service = next((i for i, line in enumerate(self.lines)
+                             if _SERVICE_HEADER.match(line)), None)
+
+    def head_key(self, key: str) -> int:
+        """Line of `key = ...` in the [service] table, else of its header (0 if none)."""
+        if self.service is None:
+            return 0
+        probe = regex.compile(rf"\s*{regex.escape(key)}\s*=")
+        for i in range(self.service + 1, len(self.lines)):
+            if self.lines[i].lstrip().startswith("["):
+                break
+            if probe.match(self.lines[i]):
+                return i + 1
+        return self.service + 1
 
     def _block(self, index: int) -> range:
         if index >= len(self.headers):
@@ -165,12 +180,11 @@ def parse_service(text: str, file: str = "<string>", *,
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = _TOML_LINE.search(str(exc))
-        where = f"line {m.group(1)}" if m else "file"
+        end = "end of document" in str(exc)
+        where = f"line {m.group(1)}" if m else f"line {len(text.splitlines())}" if end else "file"
         raise ConfigError([Problem(file, where, f"invalid TOML: {exc}")]) from None
     problems = _Problems(file)
     lines = _Lines(text)
-    head_line = next((i + 1 for i, line in enumerate(lines.lines)
-                      if regex.match(r"\s*\[\s*service\s*\]", line)), 0)
     for key in data:
         if key not in ("service", "message"):
             problems.add(0, key, "unknown top-level key (expected [service] and [[message]])")
@@ -178,7 +192,7 @@ def parse_service(text: str, file: str = "<string>", *,
     if not isinstance(head, dict):
         problems.add(0, "service", "missing [service] table")
         head = {}
-    name, programs, description, enabled = _read_head(head, problems, head_line)
+    name, programs, description, enabled = _read_head(head, problems, lines)
     raw_messages = data.get("message", [])
     if not isinstance(raw_messages, list) or not all(isinstance(m, dict) for m in raw_messages):
         problems.add(0, "message", "write each message as a [[message]] table")
@@ -197,30 +211,30 @@ def parse_service(text: str, file: str = "<string>", *,
     return Service(name, programs, tuple(messages), description, enabled, file)
 
 
-def _read_head(head: dict[str, Any], problems: _Problems, line: int
+def _read_head(head: dict[str, Any], problems: _Problems, lines: _Lines
                ) -> tuple[str, tuple[str, ...], str, bool]:
     """name, programs, description and enabled of the [service] table."""
     for key in head:
         if key not in _SERVICE_KEYS:
-            problems.add(line, f"service.{key}", "unknown key (name, programs, description, "
+            problems.add(lines.head_key(key), f"service.{key}", "unknown key (name, programs, description, "
                          "enabled)")
     name = head.get("name")
     if not isinstance(name, str) or not _SERVICE_NAME.fullmatch(name):
-        problems.add(line, "service.name", "required: a lower-case name like \"sshd\"")
+        problems.add(lines.head_key("name"), "service.name", "required: a lower-case name like \"sshd\"")
         name = "?"
     programs = head.get("programs")
     if (not isinstance(programs, list) or not programs
             or not all(isinstance(p, str) and p.strip() for p in programs)):
-        problems.add(line, "service.programs", "required: a non-empty list of program names "
+        problems.add(lines.head_key("programs"), "service.programs", "required: a non-empty list of program names "
                      "or globs, e.g. [\"sshd\"] or [\"postfix/*\"]")
         programs = []
     description = head.get("description", "")
     if not isinstance(description, str):
-        problems.add(line, "service.description", "must be a string")
+        problems.add(lines.head_key("description"), "service.description", "must be a string")
         description = ""
     enabled = head.get("enabled", True)
     if not isinstance(enabled, bool):
-        problems.add(line, "service.enabled", "must be true or false")
+        problems.add(lines.head_key("enabled"), "service.enabled", "must be true or false")
         enabled = True
     return name, tuple(p.strip() for p in programs), description, enabled
 
@@ -314,35 +328,32 @@ def _read_examples(items: Any, index: int, mid: str, programs: tuple[str, ...],
             problems.add(where, f"{path}.program", f"{program!r} is not claimed by this service")
             continue
         out.append(Example(line, program, fields))
-        if compiled is not None:
-            _check_example(line, fields, compiled, earlier, timeout,
-                           lambda text, p=path, w=where: problems.add(w, p, text))
+        wrong = None if compiled is None else _check_example(line, fields, compiled, earlier,
+                                                             timeout)
+        if wrong:
+            problems.add(where, path, wrong)
     return tuple(out)
 
 
 def _check_example(line: str, fields: dict[str, FieldValue] | None, compiled: CompiledPattern,
-                   earlier: list[MessageDef], timeout: float | None,
-                   report: Callable[[str], None]) -> None:
-    """Report an example that its pattern misses, or parses differently, or an earlier takes."""
+                   earlier: list[MessageDef], timeout: float | None) -> str | None:
+    """Why an example fails (missed, parsed differently, taken by an earlier message), or None."""
     try:
         got = compiled.match(line, timeout)
     except TimeoutError:
-        report("matching this example timed out")
-        return
+        return "matching this example timed out"
     if got is None:
-        report(f"does not match the pattern: {line!r}")
-        return
+        return f"does not match the pattern: {line!r}"
     if fields is not None and got != fields:
-        report(f"fields differ: expected {fields}, got {got}")
-        return
+        return f"fields differ: expected {fields}, got {got}"
     for other in earlier:
         try:
             taken = other.pattern.match(line, timeout) is not None
         except TimeoutError:
             taken = False
         if taken:
-            report(f"is matched first by the earlier message {other.id!r}")
-            return
+            return f"is matched first by the earlier message {other.id!r}"
+    return None
 
 
 _Candidate = tuple[str, str, Callable[..., Any], MessageDef]

@@ -571,3 +571,11 @@ def test_format_duration() -> None:
     assert format_duration(timedelta(hours=26)) == "1d2h"
     assert format_duration(timedelta(seconds=1.5)) == "1.5s"
     assert format_duration(None) == ""
+
+
+def test_threshold_counts_a_lagging_device_after_the_clock_moved_on() -> None:
+    """Windows slide on each key's own event times: a device whose clock is behind still counts."""
+    r = rule("t", "threshold", count=3, window="60s", group_by=["device"])
+    engine = RuleEngine([r], now=at(1800))
+    out = feed(engine, [ev(i, device="laggy") for i in range(3)])
+    assert [d.key for d in out if isinstance(d, Fired)] == ["device=laggy"]
