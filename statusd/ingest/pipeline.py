@@ -7,10 +7,10 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -29,6 +29,24 @@ log = logging.getLogger(__name__)
 LOG_TABLE = LogLine.__table__  # type: ignore[attr-defined]
 DEVICE_TABLE = Device.__table__  # type: ignore[attr-defined]
 RULE_STATE_TABLE = RuleState.__table__  # type: ignore[attr-defined]
+
+
+ARCHIVE_COLUMNS = (
+    "received_at", "ts", "device", "source", "transport", "facility", "severity", "program", "pid",
+    "msgid", "service", "message_id", "taxonomy", "level", "fields", "message", "structured_data",
+    "format",
+)
+_FIELDS_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def _naive_utc(value: datetime) -> datetime:
+    """What UTCDateTime stores: naive UTC."""
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _sqlite_stamp(value: datetime) -> str:
+    """UTCDateTime as SQLAlchemy writes it to SQLite (sortable text, microseconds)."""
+    return _naive_utc(value).isoformat(sep=" ", timespec="microseconds")
 
 
 @dataclass(slots=True)
@@ -80,6 +98,11 @@ class Pipeline:
         self._known_devices: set[str] = set()
         self._lock = threading.Lock()
         self._timeouts_seen = 0
+        # The archive insert skips SQLAlchemy's per-row compilation: one driver executemany.
+        mark = "?" if db.dialect.paramstyle == "qmark" else "%s"
+        self._insert_sql = (f"INSERT INTO {LOG_TABLE.name} ({', '.join(ARCHIVE_COLUMNS)}) "
+                            f"VALUES ({', '.join([mark] * len(ARCHIVE_COLUMNS))})")
+        self._stamp = _sqlite_stamp if db.dialect.name == "sqlite" else _naive_utc
 
     def load_state(self) -> None:
         """Restore the rule engine's windows and pending recoveries from the database."""
@@ -114,7 +137,9 @@ class Pipeline:
             return self._process(lines)
 
     def _process(self, lines: Sequence[RawLine]) -> int:
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[Any, ...]] = []
+        stamp = self._stamp
+        dumps = _FIELDS_JSON.encode
         decisions: list[Decision] = []
         devices: dict[str, list[Any]] = {}  # name -> [address, first, last, count]
         unknown = invalid = 0
@@ -137,28 +162,28 @@ class Pipeline:
             else:
                 dev[2] = max(dev[2], record.received_at)
                 dev[3] += 1
-            rows.append({
-                "received_at": record.received_at,
-                "ts": record.timestamp,
-                "device": device,
-                "source": _clip(line.source, 64),
-                "transport": line.transport[:16],
-                "facility": record.facility,
-                "severity": record.severity,
-                "program": _clip(record.program, 64),
-                "pid": _clip(record.pid, 32),
-                "msgid": _clip(record.msgid, 64),
-                "service": m.service if m else None,
-                "message_id": m.message_id if m else None,
-                "taxonomy": m.taxonomy if m else None,
-                "level": event.level,
-                "fields": json.dumps(m.fields, separators=(",", ":")) if m else "{}",
-                "message": _clip(record.message, 1 << 20),
-                "structured_data": _clip(record.structured_data, 1 << 16),
-                "format": record.format,
-            })
+            rows.append((
+                stamp(record.received_at),
+                stamp(record.timestamp),
+                device,
+                _clip(line.source, 64),
+                line.transport[:16],
+                record.facility,
+                record.severity,
+                _clip(record.program, 64),
+                _clip(record.pid, 32),
+                _clip(record.msgid, 64),
+                m.service if m else None,
+                m.message_id if m else None,
+                m.taxonomy if m else None,
+                event.level,
+                dumps(m.fields) if m else "{}",
+                _clip(record.message, 1 << 20),
+                _clip(record.structured_data, 1 << 16),
+                record.format,
+            ))
         with Session(self.db) as session:
-            session.execute(insert(LOG_TABLE), rows)
+            session.connection().exec_driver_sql(self._insert_sql, rows)
             self._store_devices(session, devices)
             self.actions.apply(session, decisions)
             self._save_rule_state(session)

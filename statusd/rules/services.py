@@ -214,27 +214,30 @@ def parse_service(text: str, file: str = "<string>", *,
 def _read_head(head: dict[str, Any], problems: _Problems, lines: _Lines
                ) -> tuple[str, tuple[str, ...], str, bool]:
     """name, programs, description and enabled of the [service] table."""
+
+    def bad(key: str, text: str) -> None:
+        problems.add(lines.head_key(key), f"service.{key}", text)
+
     for key in head:
         if key not in _SERVICE_KEYS:
-            problems.add(lines.head_key(key), f"service.{key}", "unknown key (name, programs, description, "
-                         "enabled)")
+            bad(key, "unknown key (name, programs, description, enabled)")
     name = head.get("name")
     if not isinstance(name, str) or not _SERVICE_NAME.fullmatch(name):
-        problems.add(lines.head_key("name"), "service.name", "required: a lower-case name like \"sshd\"")
+        bad("name", "required: a lower-case name like \"sshd\"")
         name = "?"
     programs = head.get("programs")
     if (not isinstance(programs, list) or not programs
             or not all(isinstance(p, str) and p.strip() for p in programs)):
-        problems.add(lines.head_key("programs"), "service.programs", "required: a non-empty list of program names "
-                     "or globs, e.g. [\"sshd\"] or [\"postfix/*\"]")
+        bad("programs", "required: a non-empty list of program names or globs, "
+            "e.g. [\"sshd\"] or [\"postfix/*\"]")
         programs = []
     description = head.get("description", "")
     if not isinstance(description, str):
-        problems.add(lines.head_key("description"), "service.description", "must be a string")
+        bad("description", "must be a string")
         description = ""
     enabled = head.get("enabled", True)
     if not isinstance(enabled, bool):
-        problems.add(lines.head_key("enabled"), "service.enabled", "must be true or false")
+        bad("enabled", "must be true or false")
         enabled = True
     return name, tuple(p.strip() for p in programs), description, enabled
 
