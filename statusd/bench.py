@@ -71,6 +71,7 @@ def _ip(rng: random.Random) -> str:
 def generate(n: int, seed: int = 7) -> list[str]:
     """n syslog lines of mixed services, about 10% of them unknown to the library."""
     rng = random.Random(seed)
+    attackers = [_ip(rng) for _ in range(5)]  # brute-force sources: the threshold rule fires
     start = datetime(2026, 3, 1, tzinfo=UTC)
     out: list[str] = []
     for i in range(n):
@@ -80,7 +81,8 @@ def generate(n: int, seed: int = 7) -> list[str]:
         pid = rng.randint(100, 65000)
         k = rng.random()
         if k < 0.22:
-            msg = (f"sshd[{pid}]: Failed password for {rng.choice(_USERS)} from {_ip(rng)} "
+            src = rng.choice(attackers) if rng.random() < 0.3 else _ip(rng)
+            msg = (f"sshd[{pid}]: Failed password for {rng.choice(_USERS)} from {src} "
                    f"port {rng.randint(1024, 65535)} ssh2")
         elif k < 0.30:
             msg = (f"sshd[{pid}]: Accepted publickey for {rng.choice(_USERS)} from {_ip(rng)} "

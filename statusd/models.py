@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from statusd.db import UTCDateTime, utcnow
@@ -220,12 +220,10 @@ class LogLine(SQLModel, table=True):
     """The archive: every received line, parsed or unknown. Written per batch with Core inserts."""
 
     __tablename__ = "log_line"
-    __table_args__ = (
-        Index("ix_log_line_device_ts", "device", "ts"),
-        Index("ix_log_line_service_ts", "service", "ts"),
-    )
+    # One index (ts, near-monotonic, cheap to append to): each extra index on the archive costs
+    # as much per line as the rest of the insert. Searches run newest-first by id.
     id: int | None = Field(default=None, primary_key=True)
-    received_at: datetime = Field(sa_column=_ts(index=True))
+    received_at: datetime = Field(sa_column=_ts())
     ts: datetime = Field(sa_column=_ts(index=True))
     device: str = Field(max_length=255)
     source: str | None = Field(default=None, max_length=64)

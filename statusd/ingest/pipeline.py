@@ -15,7 +15,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from statusd.db import utcnow
-from statusd.ingest.record import SyslogRecord
 from statusd.ingest.syslog import decode
 from statusd.metrics import Registry
 from statusd.models import Device, LogLine, RuleState
@@ -40,8 +39,10 @@ _FIELDS_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def _naive_utc(value: datetime) -> datetime:
-    """What UTCDateTime stores: naive UTC."""
-    return value.astimezone(UTC).replace(tzinfo=None)
+    """What UTCDateTime stores: naive UTC (the decoder already hands out UTC)."""
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None)
 
 
 def _sqlite_stamp(value: datetime) -> str:
@@ -116,19 +117,6 @@ class Pipeline:
             self._known_devices = set(session.exec(select(Device.name)).all())
         self.rules.clear_dirty()
 
-    def device_for(self, line: RawLine, record: SyslogRecord) -> str:
-        """The device a line belongs to: forced, else header hostname, else source, else default."""
-        name = line.device or record.hostname or source_host(line.source) or self.default_device
-        return _clip(name, 255) or self.default_device
-
-    def decode(self, line: RawLine) -> SyslogRecord:
-        """Decode one raw line (never raises)."""
-        record = decode(line.data, received_at=line.received_at, source=line.source,
-                        transport=line.transport, fmt=line.fmt)
-        if record.program is None and line.program:
-            record.program = line.program
-        return record
-
     def process_batch(self, lines: Sequence[RawLine]) -> int:
         """Decode, parse, correlate and store a batch in one transaction; returns lines stored."""
         if not lines:
@@ -140,19 +128,30 @@ class Pipeline:
         rows: list[tuple[Any, ...]] = []
         stamp = self._stamp
         dumps = _FIELDS_JSON.encode
+        last_received: datetime | None = None
+        received: Any = None
         decisions: list[Decision] = []
         devices: dict[str, list[Any]] = {}  # name -> [address, first, last, count]
         unknown = invalid = 0
         match = self.library.match
         process = self.rules.process
         for line in lines:
-            record = self.decode(line)
-            device = self.device_for(line, record)
+            record = decode(line.data, received_at=line.received_at, source=line.source,
+                            transport=line.transport, fmt=line.fmt)
+            if record.program is None and line.program:
+                record.program = line.program
+            device = (line.device or record.hostname or source_host(line.source)
+                      or self.default_device)
+            if len(device) > 255 or "\x00" in device:
+                device = _clip(device, 255) or self.default_device
             m = match(record.program, record.message)
             if m is None:
                 unknown += 1
             if record.invalid_utf8:
                 invalid += 1
+            if record.received_at is not last_received:
+                last_received = record.received_at
+                received = stamp(last_received)
             event = Event(record=record, device=device, match=m)
             decisions.extend(process(event))
             dev = devices.get(device)
@@ -162,26 +161,34 @@ class Pipeline:
             else:
                 dev[2] = max(dev[2], record.received_at)
                 dev[3] += 1
-            rows.append((
-                stamp(record.received_at),
-                stamp(record.timestamp),
-                device,
-                _clip(line.source, 64),
-                line.transport[:16],
-                record.facility,
-                record.severity,
-                _clip(record.program, 64),
-                _clip(record.pid, 32),
-                _clip(record.msgid, 64),
-                m.service if m else None,
-                m.message_id if m else None,
-                m.taxonomy if m else None,
-                event.level,
-                dumps(m.fields) if m else "{}",
-                _clip(record.message, 1 << 20),
-                _clip(record.structured_data, 1 << 16),
-                record.format,
-            ))
+            if "\x00" in record.raw or len(record.raw) > 4000:  # rare: clip and clean each
+                row = (
+                    _clip(line.source, 64), _clip(record.program, 64), _clip(record.pid, 32),
+                    _clip(record.msgid, 64), _clip(record.message, 1 << 20),
+                    _clip(record.structured_data, 1 << 16),
+                )
+            else:  # the common case: short and clean; only the header fields can be too long
+                pid, program, msgid = record.pid, record.program, record.msgid
+                row = (
+                    line.source,
+                    program if program is None or len(program) <= 64 else program[:64],
+                    pid if pid is None or len(pid) <= 32 else pid[:32],
+                    msgid if msgid is None or len(msgid) <= 64 else msgid[:64],
+                    record.message, record.structured_data,
+                )
+            if m is None:
+                rows.append((
+                    received, stamp(record.timestamp), device, row[0], line.transport,
+                    record.facility, record.severity, row[1], row[2], row[3], None, None, None,
+                    event.level, "{}", row[4], row[5], record.format,
+                ))
+            else:
+                rows.append((
+                    received, stamp(record.timestamp), device, row[0], line.transport,
+                    record.facility, record.severity, row[1], row[2], row[3], m.service,
+                    m.message_id, m.taxonomy, m.level, dumps(m.fields), row[4], row[5],
+                    record.format,
+                ))
         with Session(self.db) as session:
             session.connection().exec_driver_sql(self._insert_sql, rows)
             self._store_devices(session, devices)
@@ -202,19 +209,28 @@ class Pipeline:
             return False
 
     def expire(self, cutoff: datetime, chunk: int = 10000) -> int:
-        """Delete archived lines received before cutoff, a chunk per transaction; returns count."""
-        from sqlalchemy import delete
+        """Delete archived lines received before cutoff, a chunk per transaction; returns count.
 
+        Lines are stored in receive order, so the archive is cut below the first kept id.
+        """
+        from sqlalchemy import delete, func
+
+        ids = LOG_TABLE.c.id
+        with self.db.connect() as conn:
+            first_kept = conn.execute(
+                select(ids).where(LOG_TABLE.c.received_at >= cutoff).order_by(ids).limit(1)
+            ).scalar()
+            if first_kept is None:
+                first_kept = (conn.execute(select(func.max(ids))).scalar() or 0) + 1
+            lowest = conn.execute(select(func.min(ids))).scalar()
+        if lowest is None:
+            return 0
         removed = 0
-        while True:
+        for start in range(lowest, first_kept, chunk):
             with self.db.begin() as conn:
-                ids = conn.execute(
-                    select(LOG_TABLE.c.id).where(LOG_TABLE.c.received_at < cutoff).limit(chunk)
-                ).scalars().all()
-                if not ids:
-                    return removed
-                conn.execute(delete(LOG_TABLE).where(LOG_TABLE.c.id.in_(ids)))
-                removed += len(ids)
+                stop = min(start + chunk, first_kept)
+                removed += conn.execute(delete(LOG_TABLE).where(ids < stop)).rowcount or 0
+        return removed
 
     def tick(self, now: datetime | None = None) -> int:
         """Let time pass with no events (absences, recoveries); returns decisions applied."""

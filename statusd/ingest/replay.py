@@ -65,8 +65,11 @@ def ingest_files(
         try:
             batch: list[RawLine] = []
             done_bytes = 0
+            now = datetime.now(UTC)
             for line in _lines(fh, max_line):
-                batch.append(RawLine(line, datetime.now(UTC), None, transport, fmt, device))
+                if not batch:
+                    now = datetime.now(UTC)
+                batch.append(RawLine(line, now, None, transport, fmt, device))
                 done_bytes += len(line) + 1
                 if len(batch) >= batch_size:
                     result.lines += pipeline.process_batch(batch)

@@ -425,10 +425,15 @@ class RuleEngine:
         wm = self.watermark
         cutoff = wm - c.window if wm is not None else None
         windows = {}
-        for key, times in c.windows.items():
-            kept = [x.isoformat() for x in times if cutoff is None or x >= cutoff]
-            if kept:
-                windows[key] = kept
+        for key in list(c.windows):  # prune closed windows in place: state stays O(live keys)
+            times = c.windows[key]
+            if cutoff is not None:
+                while times and times[0] < cutoff:
+                    times.popleft()
+            if times:
+                windows[key] = [x.isoformat() for x in times]
+            else:
+                del c.windows[key]
         return {
             "version": STATE_VERSION,
             "kind": c.kind,

@@ -234,3 +234,16 @@ def test_hostile_line_content_is_stored_verbatim_and_safely(make, db: Engine) ->
 ])
 def test_source_host(source: str | None, host: str | None) -> None:
     assert source_host(source) == host
+
+
+def test_expire_removes_only_lines_received_before_the_cutoff(make, db: Engine) -> None:
+    p = make()
+    old = [line(f"<13>{stamp(T0)} h app: old {i}", T0) for i in range(25)]
+    new = [line(f"<13>{stamp(T0)} h app: new {i}", T0 + timedelta(days=40)) for i in range(5)]
+    p.process_batch(old)
+    p.process_batch(new)
+    assert p.expire(T0 + timedelta(days=10), chunk=7) == 25
+    with Session(db) as s:
+        left = [r.message for r in s.exec(select(LogLine).order_by(LogLine.id)).all()]
+    assert left == [f"new {i}" for i in range(5)]
+    assert p.expire(T0 + timedelta(days=10)) == 0
