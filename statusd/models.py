@@ -43,6 +43,14 @@ class IncidentStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class MaintenanceStatus(StrEnum):
+    """Planned maintenance lifecycle."""
+
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
 class AlertState(StrEnum):
     """Alert lifecycle in the dashboard."""
 
@@ -163,6 +171,41 @@ class IncidentUpdate(SQLModel, table=True):
     actor: str = Field(default="system", max_length=255)
 
 
+class Maintenance(SQLModel, table=True):
+    """Planned work: components are held under_maintenance from start to end."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=500)
+    status: str = Field(default=MaintenanceStatus.SCHEDULED.value, index=True)
+    scheduled_for: datetime = Field(sa_column=_ts(index=True))
+    scheduled_until: datetime = Field(sa_column=_ts())
+    started_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    completed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    actor: str = Field(default="system", max_length=255)
+
+
+class MaintenanceComponent(SQLModel, table=True):
+    """Which components a maintenance affects."""
+
+    __tablename__ = "maintenance_component"
+    maintenance_id: int = Field(foreign_key="maintenance.id", primary_key=True)
+    component_id: int = Field(foreign_key="component.id", primary_key=True)
+
+
+class MaintenanceUpdate(SQLModel, table=True):
+    """One entry of a maintenance's timeline."""
+
+    __tablename__ = "maintenance_update"
+    id: int | None = Field(default=None, primary_key=True)
+    maintenance_id: int = Field(foreign_key="maintenance.id", index=True)
+    status: str
+    body: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    actor: str = Field(default="system", max_length=255)
+
+
 class Alert(SQLModel, table=True):
     """Something a rule noticed for admins; repeats of an open alert bump its count."""
 
@@ -205,6 +248,15 @@ class OutboxEntry(SQLModel, table=True):
     next_attempt_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     claimed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     last_error: str | None = None
+
+
+class OutboxCursor(SQLModel, table=True):
+    """How far one consumer (notifier, IRC bot, ...) has read the outbox."""
+
+    __tablename__ = "outbox_cursor"
+    consumer: str = Field(primary_key=True, max_length=100)
+    last_id: int = 0
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
 class RuleState(SQLModel, table=True):

@@ -23,7 +23,7 @@ from statusd.models import Component
 from statusd.rules.actions import ActionRunner
 from statusd.rules.engine import RuleEngine
 from statusd.rules.services import ServiceLibrary
-from statusd.status import release_orphans, sync_components
+from statusd.status import advance_maintenance, release_orphans, sync_components
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +176,7 @@ class Runtime:
             if loop.time() - last_tick >= 1.0:
                 last_tick = loop.time()
                 await self._call(self.pipeline.tick)
+                await self._call(advance_maintenance, self.db)
             if loop.time() - last_expiry >= 3600:
                 last_expiry = loop.time()
                 await self._call(self.pipeline.expire, utcnow() - retention)

@@ -30,6 +30,10 @@ from statusd.models import (
     IncidentComponent,
     IncidentStatus,
     IncidentUpdate,
+    Maintenance,
+    MaintenanceComponent,
+    MaintenanceStatus,
+    MaintenanceUpdate,
     OutboxEntry,
 )
 
@@ -276,6 +280,120 @@ def open_rule_incident(session: Session, rule_id: str, rule_key: str) -> Inciden
             Incident.status != IncidentStatus.RESOLVED.value,
         )
     ).first()
+
+
+def maintenance_source(maintenance_id: int) -> str:
+    """The hold name a maintenance puts on its components."""
+    return f"maint:{maintenance_id}"
+
+
+def _maintenance_payload(session: Session, m: Maintenance) -> dict[str, Any]:
+    slugs = session.exec(
+        select(Component.slug)
+        .join(MaintenanceComponent, MaintenanceComponent.component_id == Component.id)
+        .where(MaintenanceComponent.maintenance_id == m.id)
+    ).all()
+    return {"id": m.id, "title": m.title, "status": m.status,
+            "scheduled_for": m.scheduled_for.isoformat(),
+            "scheduled_until": m.scheduled_until.isoformat(), "components": list(slugs)}
+
+
+def _maintenance_step(
+    session: Session, m: Maintenance, status: MaintenanceStatus, message: str, actor: str,
+    now: datetime,
+) -> None:
+    """Move a maintenance to status: holds, timeline entry, audit and outbox."""
+    m.status = status.value
+    m.updated_at = now
+    slugs = _maintenance_payload(session, m)["components"]
+    if status is MaintenanceStatus.IN_PROGRESS:
+        m.started_at = now
+        for slug in slugs:
+            hold_component(session, slug, maintenance_source(m.id), "under_maintenance",
+                           actor=actor, reason=m.title, now=now)
+    elif status is MaintenanceStatus.COMPLETED:
+        m.completed_at = now
+        for slug in slugs:
+            release_component(session, slug, maintenance_source(m.id), actor=actor,
+                               reason=f"maintenance {m.id} completed", now=now)
+    session.add(m)
+    session.add(MaintenanceUpdate(maintenance_id=m.id, status=status.value,
+                                  body=clean(message), created_at=now, actor=clean(actor, 255)))
+    session.flush()
+    audit(session, actor, f"maintenance.{status.value}", f"maintenance:{m.id}", now,
+          message=message)
+    enqueue(session, f"maintenance.{status.value}", now,
+            _maintenance_payload(session, m) | {"message": message})
+
+
+def schedule_maintenance(
+    session: Session, title: str, message: str = "", *, components: Iterable[str],
+    start: datetime, end: datetime, actor: str, now: datetime | None = None,
+) -> Maintenance:
+    """Plan maintenance; it starts (components under_maintenance) and ends on its own."""
+    now = now or utcnow()
+    title = clean(title.strip(), 500)
+    if not title:
+        raise DomainError("a maintenance needs a title")
+    if end <= start:
+        raise DomainError("a maintenance must end after it starts")
+    if end <= now:
+        raise DomainError("that maintenance would already be over")
+    comps = [get_component(session, slug) for slug in components]
+    if not comps:
+        raise DomainError("a maintenance needs at least one component")
+    m = Maintenance(title=title, scheduled_for=start, scheduled_until=end, created_at=now,
+                    updated_at=now, actor=clean(actor, 255))
+    session.add(m)
+    session.flush()
+    for comp in comps:
+        session.add(MaintenanceComponent(maintenance_id=m.id, component_id=comp.id))
+    session.add(MaintenanceUpdate(maintenance_id=m.id, status=m.status, body=clean(message),
+                                  created_at=now, actor=clean(actor, 255)))
+    session.flush()
+    audit(session, actor, "maintenance.schedule", f"maintenance:{m.id}", now, title=title,
+          start=start.isoformat(), end=end.isoformat(), components=[c.slug for c in comps])
+    enqueue(session, "maintenance.scheduled", now,
+            _maintenance_payload(session, m) | {"message": message})
+    if start <= now:
+        _maintenance_step(session, m, MaintenanceStatus.IN_PROGRESS, "Maintenance has started.",
+                          actor, now)
+    return m
+
+
+def complete_maintenance(
+    session: Session, maintenance_id: int, message: str = "Maintenance has completed.", *,
+    actor: str, now: datetime | None = None,
+) -> Maintenance:
+    """End a maintenance now (early or on time); its components go back."""
+    now = now or utcnow()
+    m = session.get(Maintenance, maintenance_id)
+    if m is None:
+        raise DomainError(f"no maintenance {maintenance_id}")
+    if m.status == MaintenanceStatus.COMPLETED.value:
+        raise DomainError(f"maintenance {maintenance_id} is already completed")
+    _maintenance_step(session, m, MaintenanceStatus.COMPLETED, message, actor, now)
+    return m
+
+
+def advance_maintenance(db: Engine, now: datetime | None = None) -> int:
+    """Start maintenances whose time has come and complete those whose time is up."""
+    now = now or utcnow()
+    steps = 0
+    with transaction(db) as session:
+        due = session.exec(select(Maintenance).where(
+            Maintenance.status != MaintenanceStatus.COMPLETED.value,
+            Maintenance.scheduled_for <= now)).all()
+        for m in due:
+            if m.status == MaintenanceStatus.SCHEDULED.value:
+                _maintenance_step(session, m, MaintenanceStatus.IN_PROGRESS,
+                                  "Maintenance has started.", "system", now)
+                steps += 1
+            if m.scheduled_until <= now:
+                _maintenance_step(session, m, MaintenanceStatus.COMPLETED,
+                                  "Maintenance has completed.", "system", now)
+                steps += 1
+    return steps
 
 
 def raise_alert(

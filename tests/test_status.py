@@ -19,6 +19,7 @@ from statusd.models import (
     ComponentStatusChange,
     Incident,
     IncidentUpdate,
+    Maintenance,
     OutboxEntry,
 )
 from statusd.status import sync_components
@@ -182,3 +183,56 @@ def test_release_orphans_of_removed_rules(comps: Engine) -> None:
         assert status.get_component(s, "mail").status == "partial_outage"
         states = {i.title: i.status for i in s.exec(select(Incident)).all()}
         assert states == {"gone": "resolved", "kept": "investigating"}
+
+
+def test_maintenance_holds_components_from_start_to_end(comps: Engine) -> None:
+    with transaction(comps) as s:
+        m = status.schedule_maintenance(
+            s, "DB upgrade", "Short read-only period", components=["db", "mail"],
+            start=T0 + timedelta(hours=1), end=T0 + timedelta(hours=2), actor="irc:alice", now=T0)
+        mid = m.id
+        assert m.status == "scheduled"
+    assert status.advance_maintenance(comps, T0 + timedelta(minutes=30)) == 0
+    assert status.advance_maintenance(comps, T0 + timedelta(hours=1)) == 1
+    with Session(comps) as s:
+        assert status.get_component(s, "db").status == "under_maintenance"
+        assert status.get_component(s, "website").status == "operational"
+    assert status.advance_maintenance(comps, T0 + timedelta(hours=2)) == 1
+    with Session(comps) as s:
+        assert status.get_component(s, "db").status == "operational"
+        assert s.get(Maintenance, mid).status == "completed"
+        kinds = outbox_kinds(s)
+        assert kinds.count("maintenance.scheduled") == 1
+        assert kinds.count("maintenance.in_progress") == 1
+        assert kinds.count("maintenance.completed") == 1
+
+
+def test_maintenance_that_already_started_and_early_completion(comps: Engine) -> None:
+    with transaction(comps) as s:
+        m = status.schedule_maintenance(s, "Now", components=["website"], start=T0,
+                                        end=T0 + timedelta(hours=1), actor="t", now=T0)
+        assert m.status == "in_progress"
+        assert status.get_component(s, "website").status == "under_maintenance"
+        # An outage during maintenance still shows: the worst hold wins.
+        status.hold_component(s, "website", "rule:x:", "major_outage", actor="rule:x", now=T0)
+        assert status.get_component(s, "website").status == "major_outage"
+        status.release_component(s, "website", "rule:x:", actor="rule:x", now=T0)
+        status.complete_maintenance(s, m.id, "Done early", actor="t", now=T0)
+        assert status.get_component(s, "website").status == "operational"
+        with pytest.raises(status.DomainError, match="already completed"):
+            status.complete_maintenance(s, m.id, actor="t")
+
+
+@pytest.mark.parametrize(("kw", "error"), [
+    ({"components": []}, "at least one component"),
+    ({"end": T0 - timedelta(hours=3)}, "end after it starts"),
+    ({"start": T0 - timedelta(hours=5), "end": T0 - timedelta(hours=1)}, "already be over"),
+    ({"title": " "}, "needs a title"),
+    ({"components": ["nope"]}, "unknown component"),
+])
+def test_maintenance_bad_input(comps: Engine, kw: dict, error: str) -> None:
+    args = {"title": "x", "components": ["db"], "start": T0, "end": T0 + timedelta(hours=1)}
+    args.update(kw)
+    title = args.pop("title")
+    with transaction(comps) as s, pytest.raises(status.DomainError, match=error):
+        status.schedule_maintenance(s, title, actor="t", now=T0, **args)
