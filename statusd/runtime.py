@@ -6,6 +6,7 @@ import asyncio
 import logging
 import socket
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -104,6 +105,14 @@ class Runtime:
         return {"version": __version__, "uptime_seconds": round(time.time() - self.started_at),
                 "queue_depth": self.queue.qsize() if hasattr(self, "queue") else 0}
 
+    def background_tasks(self) -> list[Coroutine[Any, Any, None]]:
+        """Long-running parts started beside the listeners (notifier, IRC bot, file inputs, ...).
+
+        Each is a coroutine that runs until cancelled at shutdown; add one line per part.
+        """
+        tasks: list[Coroutine[Any, Any, None]] = []
+        return tasks
+
     async def run(self) -> None:
         """Serve until SIGINT/SIGTERM, then drain the queue and stop."""
         import uvicorn
@@ -131,6 +140,7 @@ class Runtime:
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
         server_http = uvicorn.Server(config)
         worker = asyncio.create_task(self._worker(), name="pipeline")
+        background = [asyncio.create_task(c) for c in self.background_tasks()]
         log.info("statusd %s ready: http://%s syslog udp=%s tcp=%s", __version__,
                  s.get("http.listen"), ",".join(s.get("syslog.udp")) or "-",
                  ",".join(s.get("syslog.tcp")) or "-")
@@ -142,6 +152,9 @@ class Runtime:
                 closer.close()
             self._stopping = True
             await worker
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
 
     async def _worker(self) -> None:
         """Take batches off the queue, store them in a thread, tick the rule clock each second."""
