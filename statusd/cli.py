@@ -44,13 +44,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run HTTP, syslog listeners and the pipeline in one process."""
     from statusd.runtime import Runtime, StartupError
 
-    if args.demo:
-        print("error: --demo is not available in this version yet", file=sys.stderr)
-        return EXIT_USAGE
     settings = _settings(args.config)
     _library(settings)
+    if args.demo:
+        from statusd.demo import apply_demo
+
+        settings = apply_demo(settings)
+        print(f"demo: sample traffic every second; data in {settings.database_url}",
+              file=sys.stderr)
     try:
-        runtime = Runtime(settings)
+        runtime = Runtime(settings, demo=args.demo)
         asyncio.run(runtime.run())
     except StartupError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import socket
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import uvicorn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -19,6 +22,8 @@ from statusd.config import Settings, parse_hostport
 from statusd.db import make_engine, utcnow
 from statusd.ingest.listeners import LineQueue, TCPSyslog, UDPSyslog
 from statusd.ingest.pipeline import Pipeline, RawLine
+from statusd.ingest.relp_listener import RELPListener
+from statusd.ingest.tls import HANDSHAKE_TIMEOUT, TLSSetupError, server_context, tls_files
 from statusd.metrics import Registry
 from statusd.models import Component
 from statusd.rules.actions import ActionRunner
@@ -82,11 +87,32 @@ def _bind_udp(addr: str) -> socket.socket:
     return sock
 
 
+class _HTTPServer:
+    """uvicorn's server without its own signal handling: the runtime stops it, then drains."""
+
+    def __init__(self, config: uvicorn.Config):
+        class _Quiet(uvicorn.Server):
+            @contextlib.contextmanager
+            def capture_signals(self) -> Iterator[None]:
+                yield
+
+        self.server = _Quiet(config)
+
+    def request_exit(self) -> None:
+        """Stop accepting requests; run() goes on to drain the queue."""
+        log.info("signal received: shutting down")
+        self.server.should_exit = True
+
+    async def serve(self, sockets: list[socket.socket]) -> None:
+        await self.server.serve(sockets=sockets)
+
+
 @dataclass
 class Runtime:
     """One statusd process: HTTP, syslog listeners and the pipeline worker."""
 
     settings: Settings
+    demo: bool = False  # replay sample traffic (statusd serve --demo)
     metrics: Registry = field(default_factory=Registry)
     started_at: float = field(default_factory=time.time)
 
@@ -111,12 +137,14 @@ class Runtime:
         Each is a coroutine that runs until cancelled at shutdown; add one line per part.
         """
         tasks: list[Coroutine[Any, Any, None]] = []
+        if self.demo:
+            from statusd.demo import replay
+
+            tasks.append(replay(self.queue.offer))
         return tasks
 
     async def run(self) -> None:
         """Serve until SIGINT/SIGTERM, then drain the queue and stop."""
-        import uvicorn
-
         from statusd.web.app import create_app
 
         s = self.settings
@@ -136,14 +164,18 @@ class Runtime:
                 lambda: TCPSyslog(self.queue, self.metrics, max_size, s.get("syslog.idle_timeout")),
                 sock=sock)
             self._closers.append(server)
+        await self._start_tls_and_relp(max_size)
         app = create_app(s, self.db, self.metrics, health=self.health)
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-        server_http = uvicorn.Server(config)
+        server_http = _HTTPServer(config)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, server_http.request_exit)
         worker = asyncio.create_task(self._worker(), name="pipeline")
         background = [asyncio.create_task(c) for c in self.background_tasks()]
-        log.info("statusd %s ready: http://%s syslog udp=%s tcp=%s", __version__,
+        log.info("statusd %s ready: http://%s syslog udp=%s tcp=%s tls=%s relp=%s", __version__,
                  s.get("http.listen"), ",".join(s.get("syslog.udp")) or "-",
-                 ",".join(s.get("syslog.tcp")) or "-")
+                 ",".join(s.get("syslog.tcp")) or "-", ",".join(s.get("syslog.tls")) or "-",
+                 ",".join(s.get("syslog.relp")) or "-")
         try:
             await server_http.serve(sockets=[http_sock])
         finally:
@@ -206,6 +238,7 @@ class Runtime:
         for _attempt in range(3):
             try:
                 await asyncio.to_thread(self.pipeline.process_batch, batch)
+                _acknowledge(batch)
                 return
             except Exception:
                 log.exception("pipeline: storing a batch of %d failed; retrying in %.1fs",
@@ -217,11 +250,38 @@ class Runtime:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
         for line in batch:
+            while True:
+                try:
+                    await asyncio.to_thread(self.pipeline.process_batch, [line])
+                    break
+                except Exception:
+                    if not await asyncio.to_thread(self.pipeline.database_answers):
+                        await asyncio.sleep(delay)  # gone again: not this line's fault, retry
+                        continue
+                    log.exception("pipeline: dropping a line that cannot be stored")
+                    self.metrics.dropped.inc(transport=line.transport, reason="store_error")
+                    break
+            _acknowledge([line])  # stored, or given up on and counted (docs/ingest.md)
+
+    async def _start_tls_and_relp(self, max_size: int) -> None:
+        """TLS listeners (the TCP protocol over TLS) and RELP listeners (docs/ingest.md)."""
+        s, loop = self.settings, asyncio.get_running_loop()
+        idle = s.get("syslog.idle_timeout")
+        if s.get("syslog.tls"):
             try:
-                await asyncio.to_thread(self.pipeline.process_batch, [line])
-            except Exception:
-                log.exception("pipeline: dropping a line that cannot be stored")
-                self.metrics.dropped.inc(transport=line.transport, reason="store_error")
+                ctx = server_context(tls_files(s.values, s.base_dir))
+            except TLSSetupError as exc:
+                raise StartupError(f"{exc.key}: {exc}") from None
+            for addr in s.get("syslog.tls"):
+                server = await loop.create_server(
+                    lambda: TCPSyslog(self.queue, self.metrics, max_size, idle, "tls"),
+                    sock=_bind_tcp(addr), ssl=ctx,
+                    ssl_handshake_timeout=min(HANDSHAKE_TIMEOUT, float(idle)))
+                self._closers.append(server)
+        for addr in s.get("syslog.relp"):
+            relp = RELPListener(self.queue, self.metrics, max_size, idle)
+            await relp.start(_bind_tcp(addr))
+            self._closers.append(relp)
 
     async def _call(self, fn: Any, *args: Any) -> None:
         delay = 0.5
@@ -233,6 +293,16 @@ class Runtime:
                 log.exception("pipeline: %s failed; retrying in %.1fs", fn.__name__, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
+
+
+def _acknowledge(lines: list[RawLine]) -> None:
+    """Run each line's ack callback (RELP answers its sender); a failing one is only logged."""
+    for line in lines:
+        if line.ack is not None:
+            try:
+                line.ack()
+            except Exception:
+                log.exception("pipeline: acknowledging a stored line failed")
 
 
 def component_statuses(db: Engine) -> dict[str, str]:
