@@ -1,4 +1,4 @@
-"""The `statusd` command: serve, check-config, parse, ingest, search, bench."""
+"""The `statusd` command: serve, check-config, parse, ingest, search, bench, user."""
 
 from __future__ import annotations
 
@@ -70,6 +70,13 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     where = args.file or "built-in defaults"
     print(f"{where}: OK — {len(settings.components)} components, {len(settings.rules)} rules, "
           f"{len(library.services)} services ({library.message_count} messages)")
+    if settings.noise_files:  # bad logcheck lines are skipped, not fatal: warn
+        from statusd.rules.noise import load_noise
+
+        noise = load_noise(settings.noise_files)
+        for problem in noise.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        print(f"noise: {len(noise)} logcheck rules ({noise.skipped} lines skipped)")
     return EXIT_OK
 
 
@@ -148,6 +155,13 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_user(args: argparse.Namespace) -> int:
+    """Manage dashboard users: add, list, passwd, disable, enable."""
+    from statusd.web.admin import usercli
+
+    return usercli.run(_settings(args.config), args)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Measure the full pipeline against a plain-insert reference in the same run."""
     from statusd.bench import run_bench
@@ -199,6 +213,28 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lines", type=int, default=200_000)
     s.add_argument("--keep", action="store_true", help="keep the temporary folder")
     s.set_defaults(func=cmd_bench)
+
+    s = sub.add_parser("user", help="manage dashboard users (add, list, passwd, disable, enable)")
+    s.set_defaults(func=cmd_user)
+    actions = s.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    u = actions.add_parser("add", help="create a dashboard user")
+    u.add_argument("name")
+    u.add_argument("--role", required=True, choices=["admin", "operator", "viewer"])
+    u.add_argument("--password-file", help="read the password from this file's first line "
+                   "(- for stdin); default: ask twice")
+    actions.add_parser("list", help="list dashboard users")
+    u = actions.add_parser("passwd", help="change a user's password (ends their sessions)")
+    u.add_argument("name")
+    u.add_argument("--password-file", help="read the password from this file's first line")
+    actions.add_parser("disable", help="refuse a user's logins, end their sessions").add_argument(
+        "name")
+    actions.add_parser("enable", help="allow a disabled user again").add_argument("name")
+    for u in actions.choices.values():
+        u.add_argument("--config", "-c", help="config file (default: built-in defaults)")
+
+    from statusd.mining.commands import add_parsers as add_mining_parsers
+
+    add_mining_parsers(sub)  # mine, unknown, reparse
     return p
 
 

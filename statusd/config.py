@@ -28,9 +28,13 @@ SETTINGS: dict[str, tuple[type | tuple[type, ...], Any, str]] = {
     "syslog.udp": (list, ["127.0.0.1:5514"], "UDP listen addresses"),
     "syslog.tcp": (list, ["127.0.0.1:5514"], "TCP listen addresses (LF and octet-counted frames)"),
     "syslog.tls": (list, [], "TLS (RFC 5425) listen addresses; need tls_cert and tls_key"),
-    "syslog.relp": (list, [], "RELP listen addresses"),
-    "syslog.tls_cert": (str, "", "PEM certificate for TLS listeners"),
-    "syslog.tls_key": (str, "", "PEM private key for TLS listeners"),
+    "syslog.relp": (list, [], "RELP listen addresses; each message is acknowledged once stored"),
+    "syslog.tls_cert": (str, "", "PEM certificate (chain) for TLS listeners"),
+    "syslog.tls_key": (str, "", "PEM private key (unencrypted) for TLS listeners"),
+    "syslog.tls_ca": (str, "", "PEM CA bundle that client certificates are checked against; "
+                      "needed when tls_verify_client is optional or required"),
+    "syslog.tls_verify_client": (str, "none", "client certificates on TLS listeners: none (not "
+                                 "asked for), optional (checked if sent) or required"),
     "syslog.max_message_size": (int, 65536, "longest frame kept; longer ones are truncated and "
                                 "counted"),
     "syslog.queue_size": (int, 100000, "lines the queue between listeners and pipeline holds; "
@@ -42,15 +46,90 @@ SETTINGS: dict[str, tuple[type | tuple[type, ...], Any, str]] = {
                             "disconnected"),
     "syslog.default_device": (str, "", "device name for lines without hostname or source "
                               "(default: this host's name)"),
+    "syslog.max_connections": (int, 4096, "open TCP/TLS/RELP connections accepted in all; "
+                               "more are closed at once and counted (too_many_connections)"),
+    "syslog.max_connections_per_source": (int, 64, "open TCP/TLS/RELP connections accepted "
+                                          "from one address; more are closed at once and "
+                                          "counted (too_many_connections)"),
+    "syslog.frame_timeout": ((int, float), 60, "seconds one TCP/TLS frame may take from its "
+                             "first byte to its end; a slower peer (slow-loris) is disconnected"),
+    "syslog.file_poll_interval": ((int, float), 1.0, "seconds between two looks at each "
+                                  "[[file]] for new lines, rotation and truncation"),
+    "syslog.file_partial_timeout": ((int, float), 5.0, "seconds an unterminated last line of a "
+                                    "[[file]] waits for its newline before it is taken as is"),
+    "syslog.file_start_at_end": (bool, True, "a [[file]] never followed before is read from "
+                                 "its end, as tail -F does (false: from its beginning); files "
+                                 "created or rotated later are always read from the beginning"),
     "page.title": (str, "Service status", "title of the public page and feeds"),
     "page.description": (str, "", "one line under the title"),
     "page.language": (str, "en", "language of the public page: en or fr"),
     "page.theme": (str, "default", "folder under themes/ with templates overriding the default"),
     "page.refresh": (int, 30, "seconds between live refreshes of the page (htmx)"),
     "page.history_days": (int, 14, "days of past incidents shown on the front page"),
+    "irc.server": (str, "", "IRC server host name or address; empty: no IRC bot"),
+    "irc.port": (int, 6667, "IRC server port (6697 is the usual TLS port)"),
+    "irc.tls": (bool, False, "connect to the IRC server with TLS"),
+    "irc.tls_verify": (bool, True, "check the IRC server's TLS certificate and host name"),
+    "irc.nick": (str, "statusd", "the bot's nickname (a _ is added while it is taken)"),
+    "irc.username": (str, "statusd", "user name (ident) the bot registers with"),
+    "irc.realname": (str, "statusd status bot", "real name (GECOS) the bot registers with"),
+    "irc.password": (str, "", "IRC server password (PASS); empty: none"),
+    "irc.sasl_username": (str, "", "services account the bot logs in as over SASL PLAIN; "
+                          "empty: no SASL"),
+    "irc.sasl_password": (str, "", "password of irc.sasl_username"),
+    "irc.channels": (list, [], "channels the bot joins, answers in and announces to "
+                     '(a key may follow a space: "#ops secret")'),
+    "irc.operators": (list, [], "who may change anything from IRC: hostmask globs "
+                      "(*!*@trusted.example.org, alice!*@*) and services accounts "
+                      "(account:alice)"),
+    "irc.topic_sync": (bool, False, "keep each channel's topic equal to the component "
+                       "statuses; an operator's topic edit in that form changes them"),
+    "irc.announce": (bool, True, "announce incidents, maintenance, status changes, alerts and "
+                     "rules with irc = true in the channels"),
+    "irc.announce_backlog": (int, 10, "more waiting changes than this (a bot that was away) "
+                             "are summed up in one line instead of announced one by one"),
+    "irc.max_line_rate": ((int, float), 1.0, "lines a second the bot sends at most, on average"),
+    "irc.max_line_burst": (int, 4, "lines the bot may send at once before max_line_rate "
+                           "applies"),
+    "irc.max_reply_lines": (int, 4, "most lines in one reply; the rest is cut to "
+                            "'… and N more'"),
+    "irc.reconnect_min": ((int, float), 2.0, "seconds before reconnecting to a lost IRC server; "
+                          "doubled after each failed try"),
+    "irc.reconnect_max": ((int, float), 300.0, "longest wait between two reconnection tries"),
+    "irc.poll_interval": ((int, float), 1.0, "seconds between two looks at the outbox for news "
+                          "to announce"),
+    "notify.status_channels": (list, [], "[notify.channels] names that also get every status "
+                               "change: component statuses, incidents, maintenance"),
+    "notify.max_attempts": (int, 10, "tries of one delivery before it is given up as dead"),
+    "notify.retry_base": ((int, float), 30, "seconds before the first retry; doubles with each "
+                          "try, with jitter"),
+    "notify.retry_cap": ((int, float), 3600, "longest wait between two tries, in seconds"),
+    "notify.sending_timeout": ((int, float), 300, "seconds after which a delivery still marked "
+                               "sending (its sender stopped mid-send) is tried again"),
+    "notify.email.smtp_url": (str, "", "apprise mailto:// or mailtos:// URL of the SMTP server "
+                              "for subscriber mail; empty: no email subscriptions"),
+    "notify.email.from": (str, "", "sender address of subscriber mail and of mailto:// channels "
+                          "that name none (default: from= of smtp_url, else statusd@localhost)"),
+    "notify.email.subscribe_per_ip": (int, 10, "subscribe requests one client address may make "
+                                      "per rate_window (in memory, per process)"),
+    "notify.email.subscribe_per_address": (int, 3, "confirmation mails one address may be sent "
+                                           "per rate_window (in memory, per process)"),
+    "notify.email.rate_window": (int, 3600, "seconds over which the subscribe limits count"),
+    "admin.session_secret": (str, "", "key that signs dashboard session cookies; empty: one is "
+                             "generated once and kept in the database (table admin_secret), so "
+                             "restarts and several machines share it"),
+    "admin.session_max_age": (int, 28800, "seconds a dashboard login lasts (then log in again)"),
+    "admin.login_rate": (str, "5/15m", "failed logins allowed per username within the window "
+                         "before the username is locked"),
+    "admin.login_rate_ip": (str, "20/15m", "failed logins allowed per client address within the "
+                            "window before the address is locked"),
+    "admin.login_lockout": (str, "15m", "how long a locked username or address must wait"),
+    "admin.password_min_length": (int, 10, "shortest password statusd user and the dashboard "
+                                  "accept"),
+    "admin.refresh": (int, 5, "seconds between live refreshes of the dashboard's alert list"),
 }
 TOP_LEVEL = {"include", "services", "http", "storage", "syslog", "page", "component", "rule",
-             "file", "notify", "irc"}
+             "file", "notify", "irc", "admin", "noise"}
 COMPONENT_KEYS = {"slug", "name", "group", "description", "devices"}
 FILE_KEYS = {"path", "device", "program"}
 LANGUAGES = ("en", "fr")
@@ -85,9 +164,9 @@ class Settings:
     rules: list[Any] = field(default_factory=list)  # statusd.rules.model.Rule
     rule_tables: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     service_files: list[str] = field(default_factory=list)
+    noise_files: list[str] = field(default_factory=list)  # logcheck ignore files (noise = [...])
     files: list[FileSettings] = field(default_factory=list)
     notify: dict[str, Any] = field(default_factory=dict)
-    irc: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None  # the config file, None for built-in defaults
     base_dir: Path = field(default_factory=Path.cwd)
 
@@ -198,7 +277,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     for key in data:
         if key not in TOP_LEVEL:
             loader.problem(file, key, f"unknown key (known: {', '.join(sorted(TOP_LEVEL))})")
-    for section in ("http", "storage", "syslog", "page"):
+    for section in ("http", "storage", "syslog", "page", "admin", "irc"):
         table = data.get(section, {})
         if not isinstance(table, dict):
             loader.problem(file, section, "must be a table")
@@ -212,7 +291,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
             checked = loader.check_value(file, dotted, value)
             if checked is not None:
                 settings.values[dotted] = checked
-    for key in ("notify", "irc"):
+    for key in ("notify",):
         table = data.get(key, {})
         if isinstance(table, dict):
             setattr(settings, key, table)
@@ -238,6 +317,12 @@ def load_settings(path: str | Path | None = None) -> Settings:
         if not matched and not glob.has_magic(pattern):
             loader.problem(file, "services", f"{pattern}: no such file")
         settings.service_files.extend(matched)
+    for pattern in _string_list(loader, file, "noise", data.get("noise", [])):
+        matched = sorted(p for p in glob.glob(str(settings.base_dir / pattern))
+                         if Path(p).is_file())
+        if not matched and not glob.has_magic(pattern):
+            loader.problem(file, "noise", f"{pattern}: no such file")
+        settings.noise_files.extend(matched)
     for src, src_data in sources:
         _read_components(loader, settings, src, src_data)
         _read_files(loader, settings, src, src_data)
@@ -304,6 +389,26 @@ def _read_files(loader: _Loader, settings: Settings, file: str, data: dict[str, 
         ))
 
 
+def _check_admin(loader: _Loader, file: str, v: dict[str, Any]) -> None:
+    """The [admin] rates, lockout and limits (docs/admin.md)."""
+    from statusd.durations import parse_duration
+    from statusd.web.admin.ratelimit import Rate
+
+    for key in ("admin.login_rate", "admin.login_rate_ip"):
+        try:
+            Rate.parse(v[key])
+        except ValueError as exc:
+            loader.problem(file, key, str(exc))
+    try:
+        parse_duration(v["admin.login_lockout"])
+    except ValueError as exc:
+        loader.problem(file, "admin.login_lockout", str(exc))
+    for key, least in (("admin.session_max_age", 60), ("admin.refresh", 1),
+                       ("admin.password_min_length", 8)):
+        if v[key] < least:
+            loader.problem(file, key, f"must be at least {least}")
+
+
 def _finish(loader: _Loader, settings: Settings) -> None:
     """Cross-key checks, rules and services; raise ConfigError if anything is wrong."""
     from statusd.rules.model import parse_rule
@@ -321,18 +426,24 @@ def _finish(loader: _Loader, settings: Settings) -> None:
                 parse_hostport(addr)
             except ValueError as exc:
                 loader.problem(file, key, str(exc))
-    if v["syslog.tls"] and not (v["syslog.tls_cert"] and v["syslog.tls_key"]):
-        loader.problem(file, "syslog.tls", "TLS listeners need syslog.tls_cert and syslog.tls_key")
-    if v["syslog.relp"]:
-        loader.problem(file, "syslog.relp", "RELP listeners are not available in this version")
+    from statusd.ingest.tls import tls_problems
+
+    for key, message in tls_problems(v, settings.base_dir):
+        loader.problem(file, key, message)
     if v["page.language"] not in LANGUAGES:
         loader.problem(file, "page.language", f"one of {', '.join(LANGUAGES)}")
     for key in ("storage.retention_days", "syslog.max_message_size", "syslog.queue_size",
-                "syslog.batch_size", "page.refresh"):
+                "syslog.batch_size", "page.refresh", "syslog.max_connections",
+                "syslog.max_connections_per_source"):
         if v[key] < 1:
             loader.problem(file, key, "must be at least 1")
+    _check_admin(loader, file, v)
     if v["syslog.batch_interval"] <= 0 or v["syslog.idle_timeout"] <= 0:
         loader.problem(file, "syslog", "batch_interval and idle_timeout must be positive")
+    for key in ("syslog.frame_timeout", "syslog.file_poll_interval",
+                "syslog.file_partial_timeout"):
+        if v[key] <= 0:
+            loader.problem(file, key, "must be positive")
     known = {c.slug for c in settings.components}
     seen_ids: dict[str, str] = {}
     for src, where, table in settings.rule_tables:
@@ -347,5 +458,11 @@ def _finish(loader: _Loader, settings: Settings) -> None:
             continue
         seen_ids[rule.id] = src
         settings.rules.append(rule)
+    from statusd.notify.config import check_notify
+
+    check_notify(settings, file, loader.problem, loader.check_value)
+    from statusd.irc.options import check_irc
+
+    loader.problems.extend(check_irc(v, file))
     if loader.problems:
         raise ConfigError(loader.problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from statusd.db import UTCDateTime, utcnow
@@ -81,6 +81,16 @@ class Device(SQLModel, table=True):
     first_seen: datetime = Field(sa_column=_ts())
     last_seen: datetime = Field(sa_column=_ts())
     message_count: int = 0
+
+
+class DeviceRate(SQLModel, table=True):
+    """Messages per device per minute (kept two days) and per hour (kept 90 days)."""
+
+    __tablename__ = "device_rate"
+    device: str = Field(primary_key=True, max_length=255)
+    granularity: str = Field(primary_key=True, max_length=1)  # "m" (minute) or "h" (hour)
+    bucket: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    count: int = 0
 
 
 class ComponentGroup(SQLModel, table=True):
@@ -259,12 +269,74 @@ class OutboxCursor(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
+class DeliveryState(StrEnum):
+    """Where one notification delivery stands (statusd/notify/sender.py)."""
+
+    PENDING = "pending"  # waiting for next_attempt_at (first try or a retry)
+    SENDING = "sending"  # claimed by a sender; reclaimed if it stays here too long
+    SENT = "sent"
+    FAILED = "failed"  # permanent error (unknown channel or URL): not retried
+    DEAD = "dead"  # still failing after notify.max_attempts tries
+    CANCELLED = "cancelled"  # no longer wanted (the subscriber left before it went out)
+
+
+class Delivery(SQLModel, table=True):
+    """One message to one channel URL or one subscriber, expanded from an outbox change."""
+
+    __tablename__ = "notify_delivery"
+    __table_args__ = (
+        UniqueConstraint("outbox_id", "channel", "target"),
+        Index("ix_notify_delivery_due", "state", "next_attempt_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int | None = Field(default=None, index=True)  # None: a confirmation mail
+    kind: str = Field(max_length=50)  # the change kind, or subscriber.confirm
+    channel: str = Field(max_length=100, index=True)  # [notify.channels] name or "subscribers"
+    target: str = Field(max_length=320)  # URL fingerprint, or the subscriber's address
+    subscriber_id: int | None = Field(default=None, index=True)
+    subject: str = Field(max_length=500)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    headers: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
+    state: str = Field(default=DeliveryState.PENDING.value, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    claimed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Subscriber(SQLModel, table=True):
+    """An email subscriber (double opt-in); the token confirms and unsubscribes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True, max_length=320)  # lower-cased
+    token: str = Field(max_length=64)  # random; goes into every link mailed to them
+    token_hash: str = Field(unique=True, index=True, max_length=64)  # sha256(token): lookups
+    components: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # [] = all
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    confirmed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    unsubscribed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
 class RuleState(SQLModel, table=True):
     """The rule engine's open windows and pending recoveries, per rule, saved with each batch."""
 
     __tablename__ = "rule_state"
     rule_id: str = Field(primary_key=True, max_length=200)
     state: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class FilePosition(SQLModel, table=True):
+    """How far a followed [[file]] was stored: its identity, offset and first line's hash."""
+
+    __tablename__ = "file_position"
+    path: str = Field(primary_key=True, max_length=1024)
+    dev: int = Field(sa_column=Column(BigInteger, nullable=False))
+    inode: int = Field(sa_column=Column(BigInteger, nullable=False))
+    offset: int = Field(sa_column=Column(BigInteger, nullable=False))
+    head: str = Field(default="", max_length=64)  # sha256 of the first line ("" not known yet)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
@@ -293,3 +365,29 @@ class LogLine(SQLModel, table=True):
     message: str = Field(sa_column=Column(Text, nullable=False))
     structured_data: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     format: str = Field(default="raw", max_length=10)
+    # Matched a logcheck ignore rule (config `noise`): kept, but never alerts, not "unknown".
+    noise: bool = Field(default=False, sa_column=Column(Boolean, nullable=False,
+                                                        server_default=false()))
+
+
+class User(SQLModel, table=True):
+    """A dashboard user (statusd user add); the password is an argon2 hash."""
+
+    __tablename__ = "admin_user"  # "user" is a reserved word in PostgreSQL
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True, max_length=64)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default="viewer", max_length=20)  # admin | operator | viewer
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    last_login_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    disabled: bool = False
+    session_epoch: int = 0  # bumped by a password change or disabling: older sessions end
+
+
+class AdminSecret(SQLModel, table=True):
+    """A secret generated once and shared by every process (the session-signing key)."""
+
+    __tablename__ = "admin_secret"
+    name: str = Field(primary_key=True, max_length=50)
+    value: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from statusd import __version__
 from statusd.config import Settings, parse_hostport
 from statusd.db import make_engine, utcnow
+from statusd.ingest.limits import ConnectionLimiter, raise_fd_limit
 from statusd.ingest.listeners import LineQueue, TCPSyslog, UDPSyslog
 from statusd.ingest.pipeline import Pipeline, RawLine
 from statusd.ingest.relp_listener import RELPListener
@@ -52,8 +53,15 @@ def build_pipeline(
     sync_components(db, settings.components)
     release_orphans(db, {r.id for r in settings.rules if r.enabled})
     engine = RuleEngine(settings.rules, now=arm_at)
+    noise = None
+    if settings.noise_files:
+        from statusd.rules.noise import load_noise
+
+        noise = load_noise(settings.noise_files)
+        for problem in noise.problems:
+            log.warning("noise rules: %s", problem)
     pipeline = Pipeline(db, library, engine, ActionRunner(settings.rules, settings.components),
-                        metrics, settings.default_device)
+                        metrics, settings.default_device, noise=noise)
     pipeline.load_state()
     return pipeline
 
@@ -121,10 +129,6 @@ class Runtime:
         self.db = self.pipeline.db
         self._closers: list[Any] = []
         self._stopping = False
-        for key, present in (("[[file]]", self.settings.files), ("[notify]", self.settings.notify),
-                             ("[irc]", self.settings.irc)):
-            if present:
-                log.warning("%s is accepted but not acted on by this version", key)
 
     def health(self) -> dict[str, Any]:
         """Extra facts for /healthz."""
@@ -137,6 +141,17 @@ class Runtime:
         Each is a coroutine that runs until cancelled at shutdown; add one line per part.
         """
         tasks: list[Coroutine[Any, Any, None]] = []
+        from statusd.notify.service import notify_tasks  # notifier: dispatcher + sender
+
+        tasks.extend(notify_tasks(self.settings, self.db, self.metrics))
+        if self.settings.get("irc.server"):  # the IRC bot (docs/irc.md)
+            from statusd.irc import run_bot
+
+            tasks.append(run_bot(self.settings, self.db))
+        if self.settings.files:  # [[file]] followers, like tail -F (docs/ingest.md)
+            from statusd.ingest.files import file_tasks
+
+            tasks.extend(file_tasks(self.settings, self.db, self.queue, self.metrics))
         if self.demo:
             from statusd.demo import replay
 
@@ -151,6 +166,9 @@ class Runtime:
         loop = asyncio.get_running_loop()
         self.queue = LineQueue(s.get("syslog.queue_size"), self.metrics)
         self.metrics.queue_depth.collect = self.queue.qsize
+        self.limiter = ConnectionLimiter(s.get("syslog.max_connections_per_source"),
+                                         s.get("syslog.max_connections"))  # docs/ingest.md
+        raise_fd_limit(s.get("syslog.max_connections") + 256)
         http_sock = _bind_tcp(s.get("http.listen"))
         max_size = s.get("syslog.max_message_size")
         for addr in s.get("syslog.udp"):
@@ -161,7 +179,9 @@ class Runtime:
         for addr in s.get("syslog.tcp"):
             sock = _bind_tcp(addr)
             server = await loop.create_server(
-                lambda: TCPSyslog(self.queue, self.metrics, max_size, s.get("syslog.idle_timeout")),
+                lambda: TCPSyslog(self.queue, self.metrics, max_size, s.get("syslog.idle_timeout"),
+                                  limiter=self.limiter,
+                                  frame_timeout=s.get("syslog.frame_timeout")),
                 sock=sock)
             self._closers.append(server)
         await self._start_tls_and_relp(max_size)
@@ -182,8 +202,14 @@ class Runtime:
             log.info("stopping: closing listeners and draining %d queued lines", self.queue.qsize())
             for closer in self._closers:
                 closer.close()
+            self.queue.stop_reading()  # open connections read no more; what they read is stored
             self._stopping = True
             await worker
+            for closer in self._closers:  # RELP sessions: their last answers are read before exit
+                if isinstance(closer, RELPListener):
+                    await closer.wait_closed()
+            log.info("stopped: %d lines received, %d stored", self.metrics.received.total(),
+                     self.metrics.stored.total())
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
@@ -225,7 +251,8 @@ class Runtime:
             if loop.time() - last_expiry >= 3600:
                 last_expiry = loop.time()
                 await self._call(self.pipeline.expire, utcnow() - retention)
-            if self._stopping and q.empty():
+                await self._call(self.pipeline.expire_rates, utcnow())
+            if self._stopping and q.empty() and not self.queue.waiting():
                 return
 
     async def _store(self, batch: list[RawLine]) -> None:
@@ -274,7 +301,9 @@ class Runtime:
                 raise StartupError(f"{exc.key}: {exc}") from None
             for addr in s.get("syslog.tls"):
                 server = await loop.create_server(
-                    lambda: TCPSyslog(self.queue, self.metrics, max_size, idle, "tls"),
+                    lambda: TCPSyslog(self.queue, self.metrics, max_size, idle, "tls",
+                                      limiter=self.limiter,
+                                      frame_timeout=s.get("syslog.frame_timeout")),
                     sock=_bind_tcp(addr), ssl=ctx,
                     ssl_handshake_timeout=min(HANDSHAKE_TIMEOUT, float(idle)))
                 self._closers.append(server)

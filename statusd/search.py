@@ -37,6 +37,7 @@ class Query:
     fields: dict[str, list[str]] = field(default_factory=dict)  # parsed field -> values (any)
     max_level: int | None = None  # level=warning: warning or more severe
     unknown: bool | None = None  # unknown=true / unknown=false
+    noise: bool | None = None  # noise=true / noise=false (logcheck ignore rules)
 
 
 def parse_time(text: str, now: datetime | None = None) -> datetime:
@@ -71,6 +72,8 @@ def parse_query(text: str) -> Query:
                     raise QueryError(str(exc)) from None
             elif key == "unknown":
                 q.unknown = value.lower() in ("1", "true", "yes")
+            elif key == "noise":
+                q.noise = value.lower() in ("1", "true", "yes")
             elif key in COLUMNS:
                 q.columns.setdefault(key, []).append(value)
             else:
@@ -128,6 +131,8 @@ def search(
         conds.append(T.c.level <= query.max_level)
     if query.unknown is not None:
         conds.append(T.c.service.is_(None) if query.unknown else T.c.service.is_not(None))
+    if query.noise is not None:
+        conds.append(T.c.noise.is_(query.noise))
     if since is not None:
         conds.append(T.c.ts >= since)
     if until is not None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from statusd.ingest.framing import Framer
+from statusd.ingest.limits import ConnectionLimiter, source_of
 from statusd.ingest.pipeline import RawLine
 from statusd.metrics import Registry
 
@@ -29,6 +30,8 @@ class LineQueue:
         self.queue: asyncio.Queue[RawLine] = asyncio.Queue(maxsize)
         self.metrics = metrics
         self._space: list[Callable[[], None]] = []
+        self.streams: set[TCPSyslog] = set()  # open stream connections, stopped at shutdown
+        self.closing = False  # shutting down: file inputs stop offering, streams stop reading
 
     def offer(self, line: RawLine) -> bool:
         """Put without waiting; False when full."""
@@ -51,6 +54,16 @@ class LineQueue:
 
     def qsize(self) -> int:
         return self.queue.qsize()
+
+    def waiting(self) -> int:
+        """Producers holding lines until there is room (paused readers)."""
+        return len(self._space)
+
+    def stop_reading(self) -> None:
+        """Shutdown: stream connections read no more; what they already read is still queued."""
+        self.closing = True
+        for stream in list(self.streams):
+            stream.stop_reading()
 
 
 class UDPSyslog(asyncio.DatagramProtocol):
@@ -81,7 +94,8 @@ class TCPSyslog(asyncio.Protocol):
     """One connection: frames LF or octet-counted messages; pauses reading on a full queue."""
 
     def __init__(self, queue: LineQueue, metrics: Registry, max_size: int, idle_timeout: float,
-                 transport_name: str = "tcp"):
+                 transport_name: str = "tcp", *, limiter: ConnectionLimiter | None = None,
+                 frame_timeout: float | None = None):
         self.queue = queue
         self.metrics = metrics
         self.framer = Framer(max_frame=max_size)
@@ -93,37 +107,110 @@ class TCPSyslog(asyncio.Protocol):
         self.paused = False
         self._idle: asyncio.TimerHandle | None = None
         self._counted = (0, 0)
+        # Hostile peers (docs/ingest.md): connection caps, and a deadline for one frame.
+        self.limiter = limiter
+        self.frame_timeout = frame_timeout
+        self._token: int | None = None  # the limiter's, while admitted
+        self._open = False  # counted in statusd_connections_open (and the limiter)
+        self._last_data = 0.0
+        self._frame_since: float | None = None  # loop time the unfinished frame began
+        self._frame_timer: asyncio.TimerHandle | None = None
+        self.stopped = False  # the server is shutting down: never resume reading
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         self.peer = _peer(transport.get_extra_info("peername"))
+        if self.limiter is not None:
+            source = source_of(transport.get_extra_info("peername"))
+            self._token = self.limiter.admit(source, self._evicted)
+            if self._token is None:
+                self.metrics.dropped.inc(transport=self.name, reason="too_many_connections")
+                transport.abort()
+                return
+        self._open = True
         self.metrics.connections.inc()
+        self.queue.streams.add(self)
+        if self.queue.closing:
+            self.stop_reading()
         self._arm_idle()
 
+    def _evicted(self) -> None:
+        """The limiter gave this connection's slot to a source holding fewer: close it."""
+        self.metrics.dropped.inc(transport=self.name, reason="too_many_connections")
+        if self.transport is not None:
+            self.transport.close()
+
+    def stop_reading(self) -> None:
+        """Read no more (shutdown); lines already framed still go to the queue."""
+        self.stopped = True
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.pause_reading()
+
     def _arm_idle(self) -> None:
+        """(Re)start the idle clock now."""
+        loop = asyncio.get_running_loop()
+        self._last_data = loop.time()
         if self._idle is not None:
             self._idle.cancel()
-        loop = asyncio.get_running_loop()
         self._idle = loop.call_later(self.idle_timeout, self._on_idle)
 
     def _on_idle(self) -> None:
-        if self.transport is not None and not self.paused:
-            log.info("%s peer %s idle for %ss: closing", self.name, self.peer, self.idle_timeout)
-            self.metrics.dropped.inc(0, transport=self.name, reason="idle_timeout")
-            self.transport.close()
+        self._idle = None
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        loop = asyncio.get_running_loop()
+        quiet = loop.time() - self._last_data
+        if quiet < self.idle_timeout:  # data came since the timer was set: wait the rest
+            self._idle = loop.call_later(self.idle_timeout - quiet, self._on_idle)
         elif self.paused:
             self._arm_idle()
+        else:
+            log.info("%s peer %s idle for %ss: closing", self.name, self.peer, self.idle_timeout)
+            self.metrics.dropped.inc(0, transport=self.name, reason="idle_timeout")
+            transport.close()
 
     def data_received(self, data: bytes) -> None:
-        self._arm_idle()
-        self._take(self.framer.feed(data))
+        loop = asyncio.get_running_loop()
+        now = self._last_data = loop.time()  # the idle timer reads this when it fires
+        if self._idle is None:
+            self._idle = loop.call_later(self.idle_timeout, self._on_idle)
+        frames = self.framer.feed(data)
+        if self.frame_timeout is not None:
+            self._watch_frame(loop, now, bool(frames))
+        self._take(frames)
+
+    def _watch_frame(self, loop: asyncio.AbstractEventLoop, now: float, framed: bool) -> None:
+        """Start the clock of an unfinished frame; a frame slower than frame_timeout closes."""
+        if framed and self.framer.buffered == 0:
+            self._frame_since = None
+        elif framed or self._frame_since is None:
+            self._frame_since = now
+        if self._frame_since is not None and self._frame_timer is None:
+            self._frame_timer = loop.call_later(self.frame_timeout or 0.0, self._on_frame_timeout)
+
+    def _on_frame_timeout(self) -> None:
+        self._frame_timer = None
+        transport, since, limit = self.transport, self._frame_since, self.frame_timeout or 0.0
+        if transport is None or transport.is_closing() or since is None:
+            return
+        loop = asyncio.get_running_loop()
+        late = loop.time() - since
+        if self.paused:  # our queue is full, not the peer's fault
+            self._frame_since, late = loop.time(), 0.0
+        if late < limit:
+            self._frame_timer = loop.call_later(limit - late, self._on_frame_timeout)
+            return
+        log.info("%s peer %s took over %ss for one frame: closing", self.name, self.peer, limit)
+        self.metrics.dropped.inc(transport=self.name, reason="frame_timeout")
+        transport.close()
 
     def _take(self, frames: list[bytes]) -> None:
-        now = datetime.now(UTC)
-        for frame in frames:
-            self.metrics.received.inc(transport=self.name)
-            self.pending.append(RawLine(frame, now, self.peer, self.name))
+        if frames:
+            now, peer, name = datetime.now(UTC), self.peer, self.name
+            self.metrics.received.inc(len(frames), transport=name)
+            self.pending.extend([RawLine(frame, now, peer, name) for frame in frames])
         self._count_framer()
         self._drain()
 
@@ -147,16 +234,23 @@ class TCPSyslog(asyncio.Protocol):
             self.pending.popleft()
         if self.paused and self.transport is not None and not self.transport.is_closing():
             self.paused = False
-            self.transport.resume_reading()
+            if not self.stopped:
+                self.transport.resume_reading()
 
     def eof_received(self) -> bool | None:
         self._take(self.framer.flush())
         return None
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._idle is not None:
-            self._idle.cancel()
-        self.metrics.connections.inc(-1)
+        for timer in (self._idle, self._frame_timer):
+            if timer is not None:
+                timer.cancel()
+        self.queue.streams.discard(self)
+        if self._open:
+            self._open = False
+            self.metrics.connections.inc(-1)
+            if self.limiter is not None:
+                self.limiter.release(self._token)
         self._take(self.framer.flush())
         # Lines already framed are kept even though the peer is gone.
         if self.pending:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -17,10 +17,11 @@ from sqlmodel import Session, select
 from statusd.db import utcnow
 from statusd.ingest.syslog import decode
 from statusd.metrics import Registry
-from statusd.models import Device, LogLine, RuleState
+from statusd.models import Device, DeviceRate, LogLine, RuleState
 from statusd.rules.actions import ActionRunner
 from statusd.rules.engine import Decision, RuleEngine
 from statusd.rules.event import Event
+from statusd.rules.noise import NoiseRules
 from statusd.rules.services import ServiceLibrary
 
 log = logging.getLogger(__name__)
@@ -28,12 +29,13 @@ log = logging.getLogger(__name__)
 LOG_TABLE = LogLine.__table__  # type: ignore[attr-defined]
 DEVICE_TABLE = Device.__table__  # type: ignore[attr-defined]
 RULE_STATE_TABLE = RuleState.__table__  # type: ignore[attr-defined]
+RATE_TABLE = DeviceRate.__table__  # type: ignore[attr-defined]
 
 
 ARCHIVE_COLUMNS = (
     "received_at", "ts", "device", "source", "transport", "facility", "severity", "program", "pid",
     "msgid", "service", "message_id", "taxonomy", "level", "fields", "message", "structured_data",
-    "format",
+    "format", "noise",
 )
 _FIELDS_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
@@ -61,6 +63,9 @@ class RawLine:
     fmt: str = "auto"  # auto | rfc3164 | rfc5424 | raw
     device: str | None = None  # forced device name (ingest --device, [[file]] device)
     program: str | None = None  # program for lines that carry no header ([[file]] program)
+    # Called by the runtime's worker, in the event loop, once the line's batch is committed
+    # (or the line is given up on and counted as dropped): RELP answers the sender then.
+    ack: Callable[[], None] | None = None
 
 
 def _clip(value: str | None, n: int) -> str | None:
@@ -88,7 +93,7 @@ class Pipeline:
 
     def __init__(
         self, db: Engine, library: ServiceLibrary, rules: RuleEngine, actions: ActionRunner,
-        metrics: Registry, default_device: str,
+        metrics: Registry, default_device: str, noise: NoiseRules | None = None,
     ):
         self.db = db
         self.library = library
@@ -96,6 +101,7 @@ class Pipeline:
         self.actions = actions
         self.metrics = metrics
         self.default_device = default_device[:255]
+        self.noise = noise or None  # logcheck ignore rules; None when there are none
         self._known_devices: set[str] = set()
         self._lock = threading.Lock()
         self._timeouts_seen = 0
@@ -130,11 +136,13 @@ class Pipeline:
         dumps = _FIELDS_JSON.encode
         last_received: datetime | None = None
         received: Any = None
+        minute: datetime | None = None
         decisions: list[Decision] = []
         devices: dict[str, list[Any]] = {}  # name -> [address, first, last, count]
         unknown = invalid = 0
         match = self.library.match
         process = self.rules.process
+        noisy = self.noise.matches_record if self.noise is not None else None
         for line in lines:
             record = decode(line.data, received_at=line.received_at, source=line.source,
                             transport=line.transport, fmt=line.fmt)
@@ -152,15 +160,18 @@ class Pipeline:
             if record.received_at is not last_received:
                 last_received = record.received_at
                 received = stamp(last_received)
-            event = Event(record=record, device=device, match=m)
+                minute = last_received.replace(second=0, microsecond=0)
+            is_noise = noisy is not None and noisy(record, device)
+            event = Event(record=record, device=device, match=m, noise=is_noise)
             decisions.extend(process(event))
             dev = devices.get(device)
             if dev is None:
                 devices[device] = [source_host(line.source), record.received_at,
-                                   record.received_at, 1]
+                                   record.received_at, 1, {minute: 1}]
             else:
                 dev[2] = max(dev[2], record.received_at)
                 dev[3] += 1
+                dev[4][minute] = dev[4].get(minute, 0) + 1
             if "\x00" in record.raw or len(record.raw) > 4000:  # rare: clip and clean each
                 row = (
                     _clip(line.source, 64), _clip(record.program, 64), _clip(record.pid, 32),
@@ -180,14 +191,14 @@ class Pipeline:
                 rows.append((
                     received, stamp(record.timestamp), device, row[0], line.transport,
                     record.facility, record.severity, row[1], row[2], row[3], None, None, None,
-                    event.level, "{}", row[4], row[5], record.format,
+                    event.level, "{}", row[4], row[5], record.format, is_noise,
                 ))
             else:
                 rows.append((
                     received, stamp(record.timestamp), device, row[0], line.transport,
                     record.facility, record.severity, row[1], row[2], row[3], m.service,
                     m.message_id, m.taxonomy, m.level, dumps(m.fields), row[4], row[5],
-                    record.format,
+                    record.format, is_noise,
                 ))
         with Session(self.db) as session:
             session.connection().exec_driver_sql(self._insert_sql, rows)
@@ -284,6 +295,34 @@ class Pipeline:
         session.connection().execute(stmt, [
             {"b_name": n, "b_last": v[2], "b_count": v[3]} for n, v in devices.items()
         ])
+        self._store_rates(session, devices)
+
+    def _store_rates(self, session: Session, devices: dict[str, list[Any]]) -> None:
+        """Add the batch's counts to the per-minute and per-hour rollups of each device."""
+        rows: dict[tuple[str, str, datetime], int] = {}
+        for name, v in devices.items():
+            for minute, n in v[4].items():
+                hour = minute.replace(minute=0)
+                for key in ((name, "m", minute), (name, "h", hour)):
+                    rows[key] = rows.get(key, 0) + n
+        table = RATE_TABLE
+        stmt = _insert_dialect(session, table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["device", "granularity", "bucket"],
+            set_={"count": table.c.count + stmt.excluded["count"]})
+        session.execute(stmt, [{"device": d, "granularity": g, "bucket": b, "count": n}
+                               for (d, g, b), n in rows.items()])
+
+    def expire_rates(self, now: datetime) -> int:
+        """Drop minute rollups older than two days and hour rollups older than 90 days."""
+        from sqlalchemy import delete
+
+        t = RATE_TABLE
+        with self.db.begin() as conn:
+            gone = conn.execute(delete(t).where(
+                ((t.c.granularity == "m") & (t.c.bucket < now - timedelta(days=2)))
+                | ((t.c.granularity == "h") & (t.c.bucket < now - timedelta(days=90))))).rowcount
+        return gone or 0
 
     def _save_rule_state(self, session: Session) -> None:
         dirty = self.rules.dirty_rules()
@@ -302,26 +341,24 @@ def _bind(name: str) -> Any:
     return bindparam(name)
 
 
-def _insert_ignore(session: Session, table: Any, keys: list[str]) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+def _insert_dialect(session: Session, table: Any) -> Any:
+    """The dialect's INSERT, which has on_conflict_* (SQLite and PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(table).on_conflict_do_nothing(index_elements=keys)
+        return pg_insert(table)
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
+    return sqlite_insert(table)
+
+
+def _insert_ignore(session: Session, table: Any, keys: list[str]) -> Any:
+    """INSERT that skips rows whose keys exist."""
+    return _insert_dialect(session, table).on_conflict_do_nothing(index_elements=keys)
 
 
 def _upsert(session: Session, table: Any, keys: list[str], cols: list[str]) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt = pg_insert(table)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(table)
+    """INSERT that overwrites cols of rows whose keys exist."""
+    stmt = _insert_dialect(session, table)
     return stmt.on_conflict_do_update(index_elements=keys,
                                       set_={c: stmt.excluded[c] for c in cols})

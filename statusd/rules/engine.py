@@ -306,6 +306,8 @@ class RuleEngine:
         if self.watermark is None or t > self.watermark or self._unarmed:
             self._see(t)
         out = self._due(t) if self._heap and self._heap[0][0] < t else []
+        if event.noise:  # a logcheck ignore rule matched it: time passes, nothing fires
+            return out
         for c in self._candidates_for(event):
             if c.dynamic_match(event):
                 self._apply(c, event, t, out)

@@ -28,6 +28,7 @@ class Event:
     record: SyslogRecord
     device: str  # registered device name (hostname, else source address, else configured default)
     match: Match | None  # None: no enabled service knows this line
+    noise: bool = False  # matched a logcheck ignore rule: the rule engine skips it
 
     @property
     def time(self) -> datetime:

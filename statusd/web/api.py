@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NotRequired, TypedDict
 
@@ -10,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from statusd.models import ComponentStatus
-from statusd.web import queries
+from statusd.web import maintenance, queries
+from statusd.web.maintenance import MaintenanceRow
 from statusd.web.queries import ComponentRow, GroupRow, IncidentRow, Layout, UpdateRow
 from statusd.web.state import WebState, web_state
 
@@ -102,6 +104,13 @@ class IncidentJSON(TypedDict):
     page_id: str
     incident_updates: list[IncidentUpdateJSON]
     components: list[ComponentJSON]
+
+
+class MaintenanceJSON(IncidentJSON):
+    """A scheduled maintenance: an incident with impact "maintenance" and its planned window."""
+
+    scheduled_for: str
+    scheduled_until: str
 
 
 def iso(value: datetime) -> str:
@@ -223,6 +232,37 @@ def incident_object(st: WebState, inc: IncidentRow) -> IncidentJSON:
     }
 
 
+def maintenance_id(pk: int) -> str:
+    """API id of a maintenance or of its update; prefixed so it never equals an incident's."""
+    return f"m{pk}"
+
+
+def maintenance_object(st: WebState, m: MaintenanceRow) -> MaintenanceJSON:
+    """A scheduled maintenance."""
+    updates = []
+    for u in m.updates:
+        obj = update_object(u)
+        obj["id"], obj["incident_id"] = maintenance_id(u.id), maintenance_id(m.id)
+        updates.append(obj)
+    return {
+        "id": maintenance_id(m.id),
+        "name": m.title,
+        "status": m.status,
+        "created_at": iso(m.created_at),
+        "updated_at": iso(m.updated_at),
+        "monitoring_at": None,
+        "resolved_at": iso_or_none(m.completed_at),
+        "impact": "maintenance",
+        "shortlink": f"{st.settings.base_url}/maintenance/{m.id}",
+        "started_at": iso(m.started_at or m.scheduled_for),
+        "page_id": st.page_id,
+        "incident_updates": updates,
+        "components": [component_object(st, c) for c in m.components],
+        "scheduled_for": iso(m.scheduled_for),
+        "scheduled_until": iso(m.scheduled_until),
+    }
+
+
 def json_response(data: Any, status_code: int = 200) -> JSONResponse:
     """A JSON response any origin may read."""
     return JSONResponse(data, status_code=status_code, headers=CORS)
@@ -230,7 +270,8 @@ def json_response(data: Any, status_code: int = 200) -> JSONResponse:
 
 def _page(st: WebState, session: Session, layout: Layout | None = None) -> PageJSON:
     layout = layout or queries.load_layout(session)
-    stamps = [s for s in (layout.updated_at, queries.last_incident_update(session)) if s]
+    stamps = [s for s in (layout.updated_at, queries.last_incident_update(session),
+                          maintenance.last_maintenance_update(session)) if s]
     return page_object(st, max(stamps, default=None))
 
 
@@ -241,11 +282,12 @@ def summary(request: Request) -> JSONResponse:
         layout = queries.load_layout(session)
         page = _page(st, session, layout)
         incidents = queries.open_incidents(session)
+        maintenances = maintenance.current_maintenances(session)
     return json_response({
         "page": page,
         "components": components_list(st, layout),
         "incidents": [incident_object(st, i) for i in incidents],
-        "scheduled_maintenances": [],
+        "scheduled_maintenances": [maintenance_object(st, m) for m in maintenances],
         "status": status_object(layout.overall),
     })
 
@@ -286,9 +328,28 @@ def unresolved_incidents(request: Request) -> JSONResponse:
     return json_response({"page": page, "incidents": [incident_object(st, i) for i in rows]})
 
 
-def scheduled_maintenances(request: Request) -> JSONResponse:
-    """GET /api/v2/scheduled-maintenances[/upcoming|/active].json: none until maintenance exists."""
+def _maintenances(
+    request: Request, fetch: Callable[[Session], list[MaintenanceRow]]
+) -> JSONResponse:
     st = web_state(request)
     with Session(st.db) as session:
         page = _page(st, session)
-    return json_response({"page": page, "scheduled_maintenances": []})
+        rows = fetch(session)
+    return json_response({"page": page,
+                          "scheduled_maintenances": [maintenance_object(st, m) for m in rows]})
+
+
+def scheduled_maintenances(request: Request) -> JSONResponse:
+    """GET /api/v2/scheduled-maintenances.json: the 50 latest maintenances, latest start first."""
+    return _maintenances(
+        request, lambda session: maintenance.latest_maintenances(session, LATEST_INCIDENTS))
+
+
+def upcoming_maintenances(request: Request) -> JSONResponse:
+    """GET /api/v2/scheduled-maintenances/upcoming.json: scheduled, not started, soonest first."""
+    return _maintenances(request, maintenance.upcoming_maintenances)
+
+
+def active_maintenances(request: Request) -> JSONResponse:
+    """GET /api/v2/scheduled-maintenances/active.json: in progress, earliest start first."""
+    return _maintenances(request, maintenance.active_maintenances)

@@ -20,7 +20,9 @@ from starlette.templating import Jinja2Templates
 from statusd.config import Settings
 from statusd.db import utcnow
 from statusd.metrics import Registry
-from statusd.web import api, ops, public
+from statusd.web import api, badge, feeds, ops, public, subscribe
+from statusd.web.admin import accounts, alerts, auth, incidents, records, statuses
+from statusd.web.admin.sessions import AdminSessionMiddleware
 from statusd.web.security import SecurityHeadersMiddleware
 from statusd.web.state import WebState
 from statusd.web.templating import STATIC_DIR, make_environment, theme_dirs
@@ -52,14 +54,29 @@ def create_app(
     """Build the HTTP app: public page, Statuspage v2 API, health and metrics."""
     theme = str(settings.get("page.theme"))
     env = make_environment(theme, str(settings.get("page.language")))
+    env.globals["subscribe_enabled"] = bool(settings.get("notify.email.smtp_url"))
     state = WebState(settings=settings, db=db, metrics=metrics, health=health or _no_health,
                      templates=Jinja2Templates(env=env), clock=clock or utcnow)
+    admin = auth.AdminState.build(settings, db)  # no database access until the first /admin hit
     routes: list[BaseRoute] = [
         # public page
         Route("/", public.index, name="index"),
         Route("/partials/status", public.status_partial, name="status_partial"),
         Route("/incidents/{incident_id:int}", public.incident, name="incident"),
         Route("/history", public.history, name="history"),
+        Route("/maintenance/{maintenance_id:int}", public.maintenance_page, name="maintenance"),
+        # feeds and badges
+        Route("/feed.atom", feeds.feed_atom, name="feed_atom"),
+        Route("/feed.rss", feeds.feed_rss, name="feed_rss"),
+        Route("/components/{slug}/feed.atom", feeds.component_feed_atom),
+        Route("/components/{slug}/feed.rss", feeds.component_feed_rss),
+        Route("/badge/{slug}.svg", badge.badge, name="badge"),
+        # email subscriptions (double opt-in, one-click unsubscribe)
+        Route("/subscribe", subscribe.subscribe_form, name="subscribe"),
+        Route("/subscribe", subscribe.subscribe_submit, methods=["POST"]),
+        Route("/subscribe/confirm", subscribe.subscribe_confirm, name="subscribe_confirm"),
+        Route("/unsubscribe", subscribe.unsubscribe_endpoint, methods=["GET", "POST"],
+              name="unsubscribe"),
         # Statuspage v2 read API
         Route("/api/v2/summary.json", api.summary),
         Route("/api/v2/status.json", api.status),
@@ -67,20 +84,50 @@ def create_app(
         Route("/api/v2/incidents.json", api.incidents),
         Route("/api/v2/incidents/unresolved.json", api.unresolved_incidents),
         Route("/api/v2/scheduled-maintenances.json", api.scheduled_maintenances),
-        Route("/api/v2/scheduled-maintenances/upcoming.json", api.scheduled_maintenances),
-        Route("/api/v2/scheduled-maintenances/active.json", api.scheduled_maintenances),
+        Route("/api/v2/scheduled-maintenances/upcoming.json", api.upcoming_maintenances),
+        Route("/api/v2/scheduled-maintenances/active.json", api.active_maintenances),
         # operators
         Route("/healthz", ops.healthz, name="healthz"),
         Route("/metrics", ops.metrics, name="metrics"),
+        # admin dashboard (docs/admin.md): pages need a login; every POST a CSRF token too
+        Route("/admin", auth.home),
+        Route("/admin/login", auth.login_form, name="admin_login"),
+        Route("/admin/login", auth.login, methods=["POST"]),
+        Route("/admin/logout", auth.logout, methods=["POST"]),
+        Route("/admin/alerts", alerts.alerts_page, name="admin_alerts"),
+        Route("/admin/partials/alerts", alerts.alerts_partial),
+        Route("/admin/alerts/{alert_id:int}/acknowledge", alerts.acknowledge, methods=["POST"]),
+        Route("/admin/alerts/{alert_id:int}/close", alerts.close, methods=["POST"]),
+        Route("/admin/components", statuses.components_page),
+        Route("/admin/components/{slug}/status", statuses.set_status, methods=["POST"]),
+        Route("/admin/incidents", incidents.incidents_page),
+        Route("/admin/incidents", incidents.create, methods=["POST"]),
+        Route("/admin/incidents/{incident_id:int}/updates", incidents.post_update,
+              methods=["POST"]),
+        Route("/admin/incidents/{incident_id:int}/resolve", incidents.resolve, methods=["POST"]),
+        Route("/admin/maintenance", statuses.maintenance_page),
+        Route("/admin/maintenance", statuses.schedule, methods=["POST"]),
+        Route("/admin/maintenance/{maintenance_id:int}/complete", statuses.complete,
+              methods=["POST"]),
+        Route("/admin/logs", records.logs_page),
+        Route("/admin/devices", records.devices_page),
+        Route("/admin/audit", records.audit_page),
+        Route("/admin/users", accounts.users_page),
+        Route("/admin/users", accounts.create, methods=["POST"]),
+        Route("/admin/users/{user_id:int}/role", accounts.change_role, methods=["POST"]),
+        Route("/admin/users/{user_id:int}/disable", accounts.disable, methods=["POST"]),
+        Route("/admin/users/{user_id:int}/enable", accounts.enable, methods=["POST"]),
         # assets
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Mount("/theme", LayeredStaticFiles(theme_dirs(theme, "static")), name="theme"),
     ]
     middleware = [
         Middleware(SecurityHeadersMiddleware),
+        Middleware(AdminSessionMiddleware, sessions=admin.sessions),  # signed cookie, /admin only
         Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
     ]
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={404: _not_found})
     app.state.web = state
+    app.state.admin = admin
     return app

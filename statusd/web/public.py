@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from statusd.web import queries
+from statusd.web import maintenance, queries
 from statusd.web.queries import IncidentRow
 from statusd.web.state import WebState, web_state
 from statusd.web.uptime import UptimeBar, uptime_bar, window_start
@@ -53,6 +53,7 @@ def status_context(st: WebState) -> dict[str, Any]:
         recent = queries.incidents_since(session, _day_start(days[-1]))
         changes = queries.status_changes_since(session, window_start(now))
         last_incident = queries.last_incident_update(session)
+        maintenances = maintenance.current_maintenances(session)
     bars: dict[int, UptimeBar] = {
         c.id: uptime_bar(current=c.status, created_at=c.created_at, changes=changes.get(c.id, []),
                          now=now)
@@ -65,6 +66,7 @@ def status_context(st: WebState) -> dict[str, Any]:
     return _context(
         st, now, layout=layout, overall=layout.overall, open_incidents=open_incidents,
         bars=bars, history=[(d, by_day[d]) for d in days], updated_at=max(stamps, default=now),
+        maintenances=maintenances,
     )
 
 
@@ -91,6 +93,19 @@ def incident(request: Request) -> Response:
     if row is None:
         raise HTTPException(status_code=404)
     return _render(request, "incident.html", _context(st, st.clock(), incident=row))
+
+
+def maintenance_page(request: Request) -> Response:
+    """GET /maintenance/{id}: a planned maintenance's permalink with its full timeline."""
+    st = web_state(request)
+    maintenance_id: int = request.path_params["maintenance_id"]
+    row = None
+    if 0 < maintenance_id <= MAX_DB_INT:
+        with Session(st.db) as session:
+            row = maintenance.maintenance_by_id(session, maintenance_id)
+    if row is None:
+        raise HTTPException(status_code=404)
+    return _render(request, "maintenance.html", _context(st, st.clock(), maintenance=row))
 
 
 def history(request: Request) -> Response:

@@ -225,9 +225,29 @@ def latest_incidents(session: Session, limit: int, offset: int = 0) -> list[Inci
     return _incident_rows(session, list(session.exec(stmt).all()))
 
 
+def recently_updated_incidents(
+    session: Session, limit: int, component_id: int | None = None,
+) -> list[IncidentRow]:
+    """The last-changed incidents (of one component, if given), last change first."""
+    stmt = select(Incident)
+    if component_id is not None:
+        stmt = stmt.join(IncidentComponent,
+                         col(IncidentComponent.incident_id) == col(Incident.id)).where(
+            IncidentComponent.component_id == component_id)
+    stmt = stmt.order_by(col(Incident.updated_at).desc(), col(Incident.id).desc()).limit(limit)
+    return _incident_rows(session, list(session.exec(stmt).all()))
+
+
 def count_incidents(session: Session) -> int:
     """How many incidents there are."""
     return int(session.exec(select(func.count()).select_from(Incident)).one())
+
+
+def visible_component(session: Session, slug: str) -> ComponentRow | None:
+    """The visible component with this slug, or None."""
+    comp = session.exec(select(Component).where(
+        Component.slug == slug, col(Component.visible).is_(True))).first()
+    return ComponentRow.of(comp) if comp is not None else None
 
 
 def incident_by_id(session: Session, incident_id: int) -> IncidentRow | None:

@@ -36,6 +36,17 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 # English is the key; a language maps every UI string of the public page to its wording.
 TRANSLATIONS: dict[str, dict[str, str]] = {
     "fr": {
+        # email subscriptions
+        "Subscribe": "S’abonner",
+        "Subscribe by email": "S’abonner par e-mail",
+        "Subscribe to updates": "Recevoir les nouvelles",
+        "Email address": "Adresse e-mail",
+        "Tick none to follow everything.": "Ne cochez rien pour tout suivre.",
+        "Get an email when an incident or planned maintenance concerns what you follow. We send a "
+        "confirmation link first; every message has a one-click unsubscribe link.":
+            "Recevez un e-mail quand un incident ou une maintenance planifiée concerne ce que vous "
+            "suivez. Nous envoyons d’abord un lien de confirmation ; chaque message contient un "
+            "lien de désabonnement en un clic.",
         # banner and component statuses
         "All systems operational": "Tous les systèmes sont opérationnels",
         "Maintenance in progress": "Maintenance en cours",
@@ -77,6 +88,16 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "Incident": "Incident",
         "{n} update": "{n} mise à jour",
         "{n} updates": "{n} mises à jour",
+        # planned maintenance (statuses: scheduled, in_progress, completed) and feeds
+        "Planned maintenance": "Maintenance planifiée",
+        "Scheduled": "Planifiée",
+        "In progress": "En cours",
+        "Completed": "Terminée",
+        "From": "Du",
+        "until": "au",
+        "Completed at": "Terminée le",
+        "Atom feed": "Flux Atom",
+        "RSS feed": "Flux RSS",
         # relative times
         "just now": "à l'instant",
         "{n} minute ago": "il y a {n} minute",

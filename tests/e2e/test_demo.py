@@ -1,4 +1,4 @@
-"""`statusd serve --demo`: within a minute a newcomer sees a status change, an incident and alerts."""
+"""`statusd serve --demo`: within a minute a newcomer sees a status change, incident, alerts."""
 
 from __future__ import annotations
 

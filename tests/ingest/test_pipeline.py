@@ -247,3 +247,28 @@ def test_expire_removes_only_lines_received_before_the_cutoff(make, db: Engine) 
         left = [r.message for r in s.exec(select(LogLine).order_by(LogLine.id)).all()]
     assert left == [f"new {i}" for i in range(5)]
     assert p.expire(T0 + timedelta(days=10)) == 0
+
+
+def test_device_rates_are_rolled_up_per_minute_and_hour(make, db: Engine) -> None:
+    from statusd.models import DeviceRate
+
+    p = make()
+    t1 = T0 + timedelta(seconds=10)
+    t2 = T0 + timedelta(minutes=1, seconds=5)
+    t3 = T0 + timedelta(hours=1, minutes=2)
+    p.process_batch([line(f"<13>{stamp(t1)} web1 app: a", t1) for _ in range(3)]
+                    + [line(f"<13>{stamp(t2)} web1 app: b", t2)])
+    p.process_batch([line(f"<13>{stamp(t2)} web1 app: c", t2),
+                     line(f"<13>{stamp(t3)} db1 app: d", t3)])
+    with Session(db) as s:
+        rows = {(r.device, r.granularity, r.bucket): r.count
+                for r in s.exec(select(DeviceRate)).all()}
+    assert rows == {
+        ("web1", "m", T0): 3,
+        ("web1", "m", T0 + timedelta(minutes=1)): 2,
+        ("web1", "h", T0): 5,
+        ("db1", "m", T0 + timedelta(hours=1, minutes=2)): 1,
+        ("db1", "h", T0 + timedelta(hours=1)): 1,
+    }
+    assert p.expire_rates(T0 + timedelta(days=3)) == 3  # the minute rows
+    assert p.expire_rates(T0 + timedelta(days=91)) == 2

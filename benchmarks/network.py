@@ -1,0 +1,254 @@
+"""End-to-end TCP throughput of `statusd serve` against rsyslog (imtcp to a file), same run.
+
+Run from the repository root: ``python -m benchmarks.network [--lines N] [--connections C]``.
+Both receivers get the same octet-counted traffic (``statusd bench``'s mixed workload) over C
+TCP connections from 127.0.0.1, sent as fast as the receiver reads. statusd's time runs from the
+first byte sent until ``statusd_messages_stored_total`` reaches N (every line committed to the
+archive); rsyslog's until its output file holds N lines. Nothing may be lost: both counts must
+equal N, and statusd's archive is counted again with SQL at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from statusd.bench import BENCH_CONFIG, generate
+
+RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
+
+
+@dataclass
+class Result:
+    """One receiver's figures."""
+
+    name: str
+    lines: int
+    seconds: float
+    counted: int
+
+    @property
+    def rate(self) -> float:
+        return self.lines / self.seconds if self.seconds > 0 else 0.0
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def payloads(lines: list[str], connections: int) -> list[bytes]:
+    """Octet-counted frames, dealt round-robin to the connections."""
+    out = []
+    for c in range(connections):
+        frames = [b"%d %s" % (len(raw), raw) for raw in (t.encode() for t in lines[c::connections])]
+        out.append(b"".join(frames))
+    return out
+
+
+def send_all(port: int, data: list[bytes]) -> float:
+    """Send each payload over its own connection at once; return the time the first byte left."""
+    socks = [socket.create_connection(("127.0.0.1", port), timeout=120) for _ in data]
+    errors: list[BaseException] = []
+
+    def push(sock: socket.socket, payload: bytes) -> None:
+        try:
+            view = memoryview(payload)
+            for i in range(0, len(view), 1 << 16):
+                sock.sendall(view[i:i + (1 << 16)])
+            sock.shutdown(socket.SHUT_WR)
+        except BaseException as exc:  # reported by the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=push, args=(s, p)) for s, p in zip(socks, data,
+                                                                          strict=True)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in socks:
+        s.close()
+    if errors:
+        raise RuntimeError(f"sending failed: {errors[0]!r}")
+    return start
+
+
+def wait_for(count: Callable[[], int], want: int, timeout: float, poll: float = 0.05) -> float:
+    """Poll count() until it reaches want; return when it did (perf_counter)."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if count() >= want:
+            return time.perf_counter()
+        time.sleep(poll)
+    raise TimeoutError(f"only {count()} of {want} lines after {timeout:.0f}s")
+
+
+def run_timed(name: str, port: int, data: list[bytes], n: int, count: Callable[[], int],
+              timeout: float) -> Result:
+    """Send, wait until every line is counted, and time it."""
+    done: list[float] = []
+    sender = threading.Thread(target=lambda: done.append(send_all(port, data)))
+    sender.start()
+    end = wait_for(count, n, timeout)
+    sender.join()
+    return Result(name, n, end - done[0], count())
+
+
+class FileLines:
+    """Counts the lines of a growing file incrementally."""
+
+    def __init__(self, path: Path):
+        self.path, self.offset, self.lines = path, 0, 0
+
+    def __call__(self) -> int:
+        try:
+            with self.path.open("rb") as fh:
+                fh.seek(self.offset)
+                data = fh.read()
+        except FileNotFoundError:
+            return 0
+        self.offset += len(data)
+        self.lines += data.count(b"\n")
+        return self.lines
+
+
+def bench_rsyslog(work: Path, data: list[bytes], n: int, timeout: float) -> Result:
+    """rsyslogd -n with its own config: imtcp to one file."""
+    folder = work / "rsyslog"
+    (folder / "work").mkdir(parents=True)
+    port, out = free_port(), folder / "out.log"
+    conf = folder / "rsyslog.conf"
+    conf.write_text(f'global(workDirectory="{folder / "work"}")\n'
+                    f'module(load="imtcp" MaxSessions="64")\n'
+                    f'input(type="imtcp" port="{port}" address="127.0.0.1" ruleset="bench")\n'
+                    f'ruleset(name="bench") {{ action(type="omfile" file="{out}") }}\n')
+    with (folder / "rsyslogd.log").open("wb") as log:
+        proc = subprocess.Popen([RSYSLOGD, "-n", "-f", str(conf), "-i", str(folder / "pid")],
+                                stdout=log, stderr=subprocess.STDOUT, cwd=folder)
+    try:
+        wait_for(lambda: _accepts(port), 1, 30)
+        return run_timed("rsyslog", port, data, n, FileLines(out), timeout)
+    finally:
+        _stop(proc)
+
+
+def bench_statusd(work: Path, data: list[bytes], n: int, timeout: float,
+                  profile: str | None) -> Result:
+    """A fresh `statusd serve` (SQLite, the bench rules) on free ports."""
+    folder = work / "statusd"
+    folder.mkdir()
+    http, port = free_port(), free_port()
+    config = folder / "statusd.toml"
+    config.write_text(f'[http]\nlisten = "127.0.0.1:{http}"\n'
+                      f'[syslog]\nudp = []\ntcp = ["127.0.0.1:{port}"]\n' + BENCH_CONFIG)
+    cmd = [sys.executable, "-m", "statusd", "--log-level", "warning", "serve", "--config",
+           str(config)]
+    with (folder / "serve.log").open("wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
+    url = f"http://127.0.0.1:{http}"
+    spy: subprocess.Popen[bytes] | None = None
+    try:
+        wait_for(lambda: _healthy(url), 1, 60, poll=0.1)
+        if profile:  # py-spy samples the serve process while the traffic runs
+            spy = subprocess.Popen(["py-spy", "record", "--pid", str(proc.pid), "-o", profile,
+                                    "-f", "raw", "-r", "250", "--threads"])
+            time.sleep(1.0)
+        result = run_timed("statusd", port, data, n, lambda: _stored(url), timeout)
+    finally:
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(60)
+        _stop(proc)
+    with sqlite3.connect(folder / "data" / "statusd.db") as conn:
+        result.counted = conn.execute("SELECT COUNT(*) FROM log_line").fetchone()[0]
+    return result
+
+
+def _accepts(port: int) -> int:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return 1
+    except OSError:
+        return 0
+
+
+def _healthy(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
+            return int(resp.status == 200)
+    except OSError:
+        return 0
+
+
+def _stored(url: str) -> int:
+    with urllib.request.urlopen(url + "/metrics", timeout=10) as resp:
+        for line in resp.read().decode().splitlines():
+            if line.startswith("statusd_messages_stored_total "):
+                return int(float(line.split()[1]))
+    return 0
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both receivers on the same traffic and print rates, ratio and losses."""
+    p = argparse.ArgumentParser(prog="python -m benchmarks.network", description=__doc__)
+    p.add_argument("--lines", type=int, default=200_000)
+    p.add_argument("--connections", type=int, default=4)
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds per receiver")
+    p.add_argument("--profile", help="record statusd with py-spy into FILE (collapsed stacks)")
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    p.add_argument("--skip-rsyslog", action="store_true")
+    args = p.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="statusd-netbench-"))
+    try:
+        print(f"generating {args.lines:,} lines over {args.connections} connections ...",
+              file=sys.stderr)
+        data = payloads(generate(args.lines), args.connections)
+        results = []
+        if not args.skip_rsyslog:
+            if not os.path.exists(RSYSLOGD):
+                print("rsyslogd missing (Debian package rsyslog)", file=sys.stderr)
+                return 2
+            results.append(bench_rsyslog(work, data, args.lines, args.timeout))
+        results.append(bench_statusd(work, data, args.lines, args.timeout, args.profile))
+        for r in results:
+            lost = r.lines - r.counted
+            print(f"{r.name:8} {r.lines:,} lines in {r.seconds:7.2f}s = {r.rate:10,.0f} lines/s"
+                  f"  (counted {r.counted:,}, lost {lost:,})")
+        if len(results) == 2:
+            print(f"ratio statusd/rsyslog: {results[1].rate / results[0].rate:.3f}")
+        return 0 if all(r.counted >= r.lines for r in results) else 1
+    finally:
+        if args.keep:
+            print(f"kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
