@@ -9,23 +9,23 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from irc.client import Event, NickMask, is_channel
+from irc.client import Event, NickMask
 from sqlalchemy.engine import Engine
 
-from statusd.irc.auth import AccountBook, Operators, account_from_tags, irc_lower
+from statusd.irc.auth import Operators, account_from_tags, irc_lower
 from statusd.irc.caps import CapNegotiation
 from statusd.irc.client import SafeConnection, SafeReactor
 from statusd.irc.commands import CommandError, is_read_only, parse_command
 from statusd.irc.execute import Caller
 from statusd.irc.flood import Sender
+from statusd.irc.identity import WHOX_TOKEN, Identity
 from statusd.irc.options import IrcOptions
 from statusd.irc.service import StatusDesk
-from statusd.irc.text import pack, sanitize, text_budget
-from statusd.irc.topic import parse_topic, render_topic
+from statusd.irc.text import pack, reply_lines, sanitize, text_budget
+from statusd.irc.topic import parse_topic, render_topic, topic_budget
 
 log = logging.getLogger(__name__)
 
-WHOIS_TIMEOUT = 5.0
 REGISTER_TIMEOUT = 60.0
 IDLE_PING = 90.0  # seconds of silence before we PING the server
 IDLE_DROP = 180.0  # seconds of silence before we give the connection up
@@ -39,10 +39,11 @@ class IrcBot:
     def __init__(self, options: IrcOptions, db: Engine) -> None:
         self.options = options
         self.desk = StatusDesk(db, base_url=options.base_url, backlog=options.announce_backlog)
-        self.operators = Operators(options.operators)
         self.sender = Sender(options.max_line_rate, options.max_line_burst)
-        self.book = AccountBook()
+        self.identity = Identity(Operators(options.operators),
+                                 lambda line: self.sender.send(line, droppable=False))
         self.channels = {irc_lower(c): c for c in options.channel_names()}
+        self.joins = {irc_lower(c.split(" ")[0]): f"JOIN {c}" for c in options.channels}
         self.jobs: asyncio.Queue[Callable[[], Coroutine[Any, Any, None]]] = asyncio.Queue(MAX_JOBS)
         self.conn: SafeConnection | None = None
         self.nick = options.nick
@@ -51,8 +52,6 @@ class IrcBot:
         self.topics: dict[str, str] = {}  # irc-lower channel -> topic as last seen
         self.connections = 0  # successful registrations, for tests and logs
         self._caps = CapNegotiation()
-        self._whois: dict[str, asyncio.Future[str | None]] = {}
-        self._whois_account: dict[str, str] = {}
         self._gone = asyncio.Event()
         self._last_rx = time.monotonic()
         self._warned: set[str] = set()
@@ -61,17 +60,8 @@ class IrcBot:
 
     async def run(self) -> None:
         """Connect, serve, and reconnect with capped exponential backoff, until cancelled."""
-        delay = self.options.reconnect_min
-        while True:
-            try:
-                await asyncio.to_thread(self.desk.start)
-                break
-            except Exception:
-                log.exception("irc: cannot reach the database; retrying in %.0fs", delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.options.reconnect_max)
         reactor = SafeReactor()
-        for name in ("all_raw_messages", "welcome", "featurelist", "nicknameinuse", "cap",
+        for name in ("all_raw_messages", "welcome", "nicknameinuse", "cap",
                      "authenticate", "saslsuccess", *SASL_FAILURES, "join", "part", "kick",
                      "quit", "nick", "account", "whospcrpl", "whoisaccount", "endofwhois",
                      "currenttopic", "notopic", "endofnames", "topic", "pubmsg", "privmsg",
@@ -143,11 +133,7 @@ class IrcBot:
         self.sender.detach()
         self.joined.clear()
         self.topics.clear()
-        self.book.clear()
-        for future in self._whois.values():
-            if not future.done():
-                future.set_result(None)
-        self._whois.clear()
+        self.identity.reset()
 
     # -- events ------------------------------------------------------------------------------
 
@@ -177,7 +163,6 @@ class IrcBot:
     def _on_cap(self, event: Event) -> None:
         for line in self._caps.on_cap([str(a) for a in event.arguments]):
             self._raw(line)
-        self.book.live = "account-notify" in self._caps.enabled
 
     def _on_authenticate(self, event: Event) -> None:
         for line in self._caps.on_authenticate(str(event.target or "")):
@@ -192,8 +177,8 @@ class IrcBot:
         for line in self._caps.on_sasl(False, event.type):
             self._raw(line)
 
-    _on_nicklocked = _on_saslfail = _on_sasltoolong = _on_saslaborted = _sasl_failed
-    _on_saslalready = _sasl_failed
+    _on_nicklocked = _on_saslfail = _on_sasltoolong = _on_saslaborted = _on_saslalready = (
+        _sasl_failed)
 
     def _on_nicknameinuse(self, event: Event) -> None:
         if not self.registered:
@@ -206,13 +191,11 @@ class IrcBot:
         self.connections += 1
         self.nick = str(event.target or self.nick)
         self.sender.attach(self.conn.send_raw)
+        self.identity.reset(account_tag="account-tag" in self._caps.enabled,
+                            live="account-notify" in self._caps.enabled)
         log.info("irc: registered on %s as %s", self.options.server, self.nick)
-        for chan in self.options.channels:
-            name, _, key = chan.partition(" ")
-            self._raw(f"JOIN {name} {key}".rstrip())
-
-    def _on_featurelist(self, event: Event) -> None:
-        pass  # the connection keeps ISUPPORT in conn.features (topiclen, whox)
+        for line in self.joins.values():
+            self._raw(line)
 
     def _is_me(self, nick: str) -> bool:
         return irc_lower(nick) == irc_lower(self.nick)
@@ -221,37 +204,39 @@ class IrcBot:
         src = NickMask(event.source)
         chan = irc_lower(str(event.target))
         if len(event.arguments) >= 1 and "extended-join" in self._caps.enabled:
-            self.book.set(src.nick, str(event.arguments[0]), time.monotonic())
+            self.identity.seen(src.nick, str(event.arguments[0]))
         if not self._is_me(src.nick):
             return
         self.joined.add(chan)
         features = self.conn.features if self.conn else None
-        if self.operators.uses_accounts and getattr(features, "whox", False):
-            self.sender.send(f"WHO {event.target} %tna,42", droppable=False)
+        if self.identity.operators.uses_accounts and getattr(features, "whox", False):
+            self.sender.send(f"WHO {event.target} %tna,{WHOX_TOKEN}", droppable=False)
 
     def _on_part(self, event: Event) -> None:
         src = NickMask(event.source)
         if self._is_me(src.nick):
             self.joined.discard(irc_lower(str(event.target)))
-        self.book.forget(src.nick)
+        self.identity.book.forget(src.nick)
 
     def _on_kick(self, event: Event) -> None:
         victim = str(event.arguments[0]) if event.arguments else ""
+        chan = irc_lower(str(event.target))
         if self._is_me(victim):
-            self.joined.discard(irc_lower(str(event.target)))
-            self._raw(f"JOIN {event.target}")
-        self.book.forget(victim)
+            self.joined.discard(chan)
+            if chan in self.joins:
+                self.sender.send(self.joins[chan])  # paced: a kick loop cannot flood
+        self.identity.book.forget(victim)
 
     def _on_quit(self, event: Event) -> None:
         nick = NickMask(event.source).nick
-        self.book.forget(nick)
+        self.identity.book.forget(nick)
         self._regain(nick)
 
     def _on_nick(self, event: Event) -> None:
         src = NickMask(event.source)
         if self._is_me(src.nick):
             self.nick = str(event.target)
-        self.book.rename(src.nick, str(event.target))
+        self.identity.book.rename(src.nick, str(event.target))
         self._regain(src.nick)
 
     def _regain(self, freed: str) -> None:
@@ -261,24 +246,18 @@ class IrcBot:
             self._raw(f"NICK {wanted}")
 
     def _on_account(self, event: Event) -> None:
-        self.book.set(NickMask(event.source).nick, str(event.target or "*"), time.monotonic())
+        self.identity.seen(NickMask(event.source).nick, str(event.target or "*"))
 
     def _on_whospcrpl(self, event: Event) -> None:
-        args = [str(a) for a in event.arguments]
-        if len(args) >= 3 and args[0] == "42":
-            self.book.set(args[1], args[2], time.monotonic())
+        self.identity.whox_reply([str(a) for a in event.arguments])
 
     def _on_whoisaccount(self, event: Event) -> None:
         if len(event.arguments) >= 2:
-            self._whois_account[irc_lower(str(event.arguments[0]))] = str(event.arguments[1])
+            self.identity.whois_account(str(event.arguments[0]), str(event.arguments[1]))
 
     def _on_endofwhois(self, event: Event) -> None:
-        nick = irc_lower(str(event.arguments[0])) if event.arguments else ""
-        account = self._whois_account.pop(nick, None)
-        self.book.set(nick, account, time.monotonic())
-        future = self._whois.pop(nick, None)
-        if future is not None and not future.done():
-            future.set_result(account)
+        if event.arguments:
+            self.identity.whois_end(str(event.arguments[0]))
 
     def _on_currenttopic(self, event: Event) -> None:
         if len(event.arguments) >= 2:
@@ -314,9 +293,7 @@ class IrcBot:
     def _on_pubmsg(self, event: Event) -> None:
         self._message(event, str(event.target))
 
-    def _on_privmsg(self, event: Event) -> None:
-        if is_channel(str(event.target)):
-            return
+    def _on_privmsg(self, event: Event) -> None:  # the library makes channel messages pubmsg
         self._message(event, None)
 
     def _message(self, event: Event, channel: str | None) -> None:
@@ -344,31 +321,7 @@ class IrcBot:
                 log.exception("irc: a request failed")
 
     async def _is_operator(self, src: NickMask, tag_account: str | None) -> bool:
-        """Hostmask first; then the services account from tags, the book, or WHOIS."""
-        if self.operators.match_mask(str(src)):
-            return True
-        if not self.operators.uses_accounts:
-            return False
-        if tag_account is not None or "account-tag" in self._caps.enabled:
-            return self.operators.match_account(tag_account)
-        known, account = self.book.lookup(src.nick, time.monotonic())
-        if known and (self.book.live or self.operators.match_account(account)):
-            return self.operators.match_account(account)
-        # Unknown, or a snapshot saying "not an operator" (they may have logged in since): ask.
-        return self.operators.match_account(await self._whois_lookup(src.nick))
-
-    async def _whois_lookup(self, nick: str) -> str | None:
-        key = irc_lower(nick)
-        future = self._whois.get(key)
-        if future is None:
-            future = asyncio.get_running_loop().create_future()
-            self._whois[key] = future
-            self.sender.send(f"WHOIS {nick}", droppable=False)
-        try:
-            return await asyncio.wait_for(asyncio.shield(future), WHOIS_TIMEOUT)
-        except TimeoutError:
-            self._whois.pop(key, None)
-            return None
+        return await self.identity.is_operator(str(src), src.nick, tag_account)
 
     async def _command(self, src: NickMask, channel: str | None, text: str,
                        account: str | None) -> None:
@@ -385,14 +338,8 @@ class IrcBot:
         self._reply(src.nick, channel, items)
 
     def _reply(self, nick: str, channel: str | None, items: list[str]) -> None:
-        """In a channel: PRIVMSG "nick: …"; in private: NOTICE (never triggers other bots)."""
-        nick = sanitize(nick, 30)
-        command, target = ("PRIVMSG", channel) if channel else ("NOTICE", nick)
-        lead = f"{nick}: " if channel else ""
-        budget = text_budget(command, target) - len(lead.encode())
-        for line in pack([sanitize(i, 1000) for i in items], budget,
-                         self.options.max_reply_lines):
-            self.sender.send(f"{command} {target} :{lead}{line}")
+        for line in reply_lines(nick, channel, items, self.options.max_reply_lines):
+            self.sender.send(line)
 
     async def _topic_edit(self, chan: str, src: NickMask, text: str,
                           account: str | None) -> None:
@@ -410,11 +357,7 @@ class IrcBot:
 
     def _topic_budget(self, chan: str) -> int:
         topiclen = getattr(self.conn.features, "topiclen", None) if self.conn else None
-        limit = text_budget("TOPIC", self.channels.get(chan, chan))
-        try:
-            return min(limit, int(topiclen)) if topiclen else min(limit, 300)
-        except (TypeError, ValueError):
-            return min(limit, 300)
+        return topic_budget(self.channels.get(chan, chan), topiclen)
 
     async def _sync_topic(self, chan: str) -> None:
         """Set the channel's topic to the statuses if it differs."""
@@ -429,11 +372,15 @@ class IrcBot:
 
     async def _announce(self) -> None:
         """Post outbox news to the channels; advance the cursor only once sent."""
+        started = False
         while True:
             await asyncio.sleep(self.options.poll_interval)
             if not self.registered or not self.joined:
                 continue
             try:
+                if not started:  # the bot's cursor: created at the end on the very first start
+                    await asyncio.to_thread(self.desk.start)
+                    started = True
                 news = await asyncio.to_thread(self.desk.news)
             except Exception:
                 log.exception("irc: reading the outbox failed")

@@ -16,8 +16,10 @@ log = logging.getLogger(__name__)
 MAX_PENDING = 16384  # bytes without a line end before the partial line is thrown away
 
 
-class SafeLineBuffer(LineBuffer):
+class SafeLineBuffer(LineBuffer):  # type: ignore[misc]
     """Lines decoded as UTF-8 with bad bytes replaced; a line that never ends is dropped."""
+
+    buffer: bytes
 
     def feed(self, data: bytes) -> None:
         """Add received bytes, dropping an unterminated line that grows past MAX_PENDING."""
@@ -57,7 +59,7 @@ class SafeConnection(AioConnection):
         if getattr(self, "connected", False):
             self.disconnect("Changing servers")
         self.buffer = self.buffer_class()
-        self.handlers = {}
+        self.handlers: dict[str, Any] = {}
         self.real_server_name = ""
         self.real_nickname = nickname
         self.server, self.port = server, port

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -242,7 +243,7 @@ def _ack(args: list[str], now: datetime) -> Ack:
     return Ack(_number(args[0], "the alert id"))
 
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[list[str], datetime], Command]] = {
     "help": _help,
     "status": _status,
     "set": _set,

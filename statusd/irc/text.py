@@ -104,6 +104,16 @@ def _cut(lines: list[str], remaining: int, max_bytes: int, max_lines: int,
     return lines
 
 
+def reply_lines(nick: str, channel: str | None, items: Sequence[str], max_lines: int) -> list[str]:
+    """Raw lines answering nick: in a channel PRIVMSG "nick: …", in private NOTICE (bot-safe)."""
+    nick = sanitize(nick, 30)
+    command, target = ("PRIVMSG", channel) if channel else ("NOTICE", nick)
+    lead = f"{nick}: " if channel else ""
+    budget = text_budget(command, target) - utf8_len(lead)
+    lines = pack([sanitize(i, 1000) for i in items], budget, max_lines)
+    return [f"{command} {target} :{lead}{line}" for line in lines]
+
+
 def normal_word(word: str) -> str:
     """A status word as typed ("Degraded performance", "major-outage") in its stored form."""
     return _SPACES.sub("_", word.strip().lower()).replace("-", "_")

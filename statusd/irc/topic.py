@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from statusd.irc.text import ELLIPSIS, cut_bytes, match_choice, sanitize, utf8_len
+from statusd.irc.text import ELLIPSIS, cut_bytes, match_choice, sanitize, text_budget, utf8_len
 from statusd.models import ComponentStatus
 
 SEP = " | "
 OTHERS = "all others"
 EMPTY = "no components"
 STATUSES = tuple(s.value for s in ComponentStatus)
+DEFAULT_TOPICLEN = 300  # when the server does not say (ISUPPORT TOPICLEN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,15 @@ class TopicEdit:
         """The entries whose status differs from the component's shown status."""
         current = {c.slug: c.status for c in components}
         return {slug: st for slug, st in self.statuses.items() if current.get(slug) != st}
+
+
+def topic_budget(channel: str, topiclen: object) -> int:
+    """Bytes a topic may take: the server's TOPICLEN, and what fits in a relayed TOPIC line."""
+    limit = text_budget("TOPIC", channel)
+    try:
+        return min(limit, int(str(topiclen))) if topiclen else min(limit, DEFAULT_TOPICLEN)
+    except ValueError:
+        return min(limit, DEFAULT_TOPICLEN)
 
 
 def _label(c: ComponentView) -> str:

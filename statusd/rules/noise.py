@@ -29,6 +29,8 @@ _CLASSES = {
     "punct": r"!-/:-@\[-`{-~", "cntrl": r"\x00-\x1f\x7f", "print": r"\x20-\x7e",
     "graph": r"\x21-\x7e", "word": r"\w",
 }
+# "^<date part> [._[:alnum:]-]+ program\[" or "... program:": the program after the host class.
+_RULE_PROGRAM = regex.compile(r"\^.*?\]\+ ([A-Za-z0-9_./-]+)(?:\\\[|:)")
 _INTERVAL = regex.compile(r"\{[0-9]+(?:,[0-9]*)?\}|\{,[0-9]+\}")
 
 
@@ -135,8 +137,15 @@ class NoiseRules:
         self._compile()
 
     def _compile(self) -> None:
-        self._combined = regex.compile("|".join(f"(?:{r.pattern.pattern})" for r in self.rules)
-                                       ) if self.rules else None
+        """Rules whose program is spelled out go in one alternation per program, tried only on
+        that program's lines; the rest in one alternation tried on every line."""
+        by_program: dict[str | None, list[NoiseRule]] = {}
+        for r in self.rules:
+            by_program.setdefault(rule_program(r.source), []).append(r)
+        general = by_program.pop(None, [])
+        self._all = _alternation(self.rules)
+        self._general = _alternation(general)
+        self._by_program = {p: _alternation(rs + general) for p, rs in by_program.items()}
 
     def __bool__(self) -> bool:
         return bool(self.rules)
@@ -146,10 +155,13 @@ class NoiseRules:
 
     def matches(self, line: str) -> bool:
         """True if any rule finds a match in the logcheck-shaped line."""
-        if self._combined is None:
+        return self._search(self._all, line)
+
+    def _search(self, pattern: Any, line: str) -> bool:
+        if pattern is None:
             return False
         try:
-            return self._combined.search(line, timeout=self.timeout) is not None
+            return pattern.search(line, timeout=self.timeout) is not None
         except TimeoutError:
             return self._one_by_one(line)
 
@@ -177,7 +189,49 @@ class NoiseRules:
 
     def matches_record(self, record: SyslogRecord, device: str | None = None) -> bool:
         """True if the record, put back in the form logcheck reads, matches a rule."""
-        return self.matches(logcheck_line(record, device))
+        program = record.program
+        pattern = self._by_program.get(program, self._general) if program else self._general
+        return self._search(pattern, logcheck_line(record, device))
+
+
+def rule_program(source: str) -> str | None:
+    """The program a logcheck rule is written for, when it spells it out after the usual
+    ``^<date> <host> `` start (``... sshd\\[``, ``... kernel:``); None otherwise."""
+    m = _RULE_PROGRAM.match(source)
+    if m is None or _has_top_level_bar(source):
+        return None
+    return m.group(1)
+
+
+def _has_top_level_bar(source: str) -> bool:
+    """Whether the expression is an alternation at its top level (a|b, not (a|b))."""
+    depth, i = 0, 0
+    while i < len(source):
+        c = source[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            try:
+                i = _bracket(source, i)[1]
+            except EgrepError:
+                return True
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth <= 0:
+            return True
+        i += 1
+    return False
+
+
+def _alternation(rules: Sequence[NoiseRule]) -> Any:
+    """The rules' patterns as one compiled alternation (None for no rules)."""
+    if not rules:
+        return None
+    return regex.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules))
 
 
 def logcheck_line(record: SyslogRecord, device: str | None = None) -> str:

@@ -59,11 +59,12 @@ def world(ngircd: Ngircd, irc_db: Engine) -> Iterator[World]:
     admin.send(f"JOIN {CHANNEL}")
     admin.send(f"MODE {CHANNEL} +t")  # only channel operators may set the topic
     admin.expect(lambda line: f"MODE {CHANNEL} +t" in line)
-    humans = [Human(ngircd.port, nick) for nick in ("alice", "bob", "carol")]
-    w = World(ngircd, irc_db, runner, admin, *humans, services=Services(ngircd.port))
+    alice, bob, carol = (Human(ngircd.port, nick) for nick in ("alice", "bob", "carol"))
+    w = World(ngircd, irc_db, runner, admin, alice, bob, carol, Services(ngircd.port))
+    humans = (alice, bob, carol)
     for human in humans:
         human.send(f"JOIN {CHANNEL}")
-        human.expect(lambda line, h=human: f"366 {h.nick} {CHANNEL}" in line)
+        human.expect(ends_names(human.nick))
     w.op("alice")
     w.op("bob")
     yield w
@@ -71,6 +72,11 @@ def world(ngircd: Ngircd, irc_db: Engine) -> Iterator[World]:
         human.close()
     w.services.close()
     w.runner.stop()
+
+
+def ends_names(nick: str) -> Callable[[str], bool]:
+    """Matches the end of the NAMES burst nick gets on joining."""
+    return lambda line: f" 366 {nick} {CHANNEL} " in line
 
 
 def shown(db: Engine, slug: str) -> str:
@@ -95,8 +101,9 @@ def topic_from_bot(human: Human, text: str) -> str:
 def test_bot_set_the_topic_on_join(world: World) -> None:
     world.bob.say("!status")
     world.bob.reply("all 3 components operational")
-    assert world.runner.bot is not None
-    wait_until(lambda: world.runner.bot.topics.get(CHANNEL) == OPERATIONAL, 5, "topic")
+    bot = world.runner.bot
+    assert bot is not None
+    wait_until(lambda: bot.topics.get(CHANNEL) == OPERATIONAL, 5, "topic")
 
 
 def test_status_in_private_is_a_notice(world: World) -> None:

@@ -23,6 +23,7 @@ from statusd.rules.noise import (
     load_noise,
     logcheck_line,
     parse_rules,
+    rule_program,
     translate,
 )
 from statusd.runtime import build_pipeline
@@ -175,3 +176,30 @@ def test_pipeline_marks_noise_and_rules_skip_it(db: Engine, tmp_path: Path) -> N
     quiet = [h["message"] for h in search(db, parse_query("noise=false"))]
     assert quiet == [lines[3].split(": ", 1)[1], lines[1].split(": ", 1)[1]]
     assert len(list(search(db, parse_query("noise=true")))) == 2
+
+
+@pytest.mark.parametrize(("rule", "program"), [
+    (r"^\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ sshd\[[[:digit:]]+\]: x", "sshd"),
+    (r"^(\w{3} [ :[:digit:]]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ kernel: x", "kernel"),
+    (r"^\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ postfix/smtpd\[", "postfix/smtpd"),
+    (r"^\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ (sshd|dropbear)\[", None),
+    (r"^\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ sshd\[1\]: a|b", None),
+    (r"heartbeat", None),
+])
+def test_rules_are_indexed_by_the_program_they_name(rule: str, program: str | None) -> None:
+    assert rule_program(rule) == program
+
+
+def test_records_are_tried_against_their_program_rules_and_the_general_ones() -> None:
+    rules, _ = parse_rules(
+        "^\\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ sshd\\[[[:digit:]]+\\]: Bye$\nping$\n")
+    noise = NoiseRules(rules)
+    when = datetime(2026, 3, 1, 9, 5, 7, tzinfo=UTC)
+
+    def rec(program: str | None, message: str) -> SyslogRecord:
+        return SyslogRecord(timestamp=when, received_at=when, message=message, raw="",
+                            format="rfc3164", hostname="h", program=program, pid="1")
+
+    assert noise.matches_record(rec("sshd", "Bye"))
+    assert not noise.matches_record(rec("cron", "Bye"))
+    assert noise.matches_record(rec("cron", "ping")) and noise.matches_record(rec(None, "ping"))
