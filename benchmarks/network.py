@@ -11,6 +11,7 @@ equal N, and statusd's archive is counted again with SQL at the end.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import shutil
 import signal
@@ -25,10 +26,12 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from statusd.bench import BENCH_CONFIG, generate
 
 RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -100,12 +103,12 @@ def wait_for(count: Callable[[], int], want: int, timeout: float, poll: float = 
 
 
 def run_timed(name: str, port: int, data: list[bytes], n: int, count: Callable[[], int],
-              timeout: float) -> Result:
+              timeout: float, poll: float) -> Result:
     """Send, wait until every line is counted, and time it."""
     done: list[float] = []
     sender = threading.Thread(target=lambda: done.append(send_all(port, data)))
     sender.start()
-    end = wait_for(count, n, timeout)
+    end = wait_for(count, n, timeout, poll)
     sender.join()
     return Result(name, n, end - done[0], count())
 
@@ -143,15 +146,48 @@ def bench_rsyslog(work: Path, data: list[bytes], n: int, timeout: float) -> Resu
                                 stdout=log, stderr=subprocess.STDOUT, cwd=folder)
     try:
         wait_for(lambda: _accepts(port), 1, 30)
-        return run_timed("rsyslog", port, data, n, FileLines(out), timeout)
+        return run_timed("rsyslog", port, data, n, FileLines(out), timeout, 0.002)
     finally:
         _stop(proc)
 
 
+class CountingPipeline:
+    """Stands in for the pipeline: counts lines as stored and does nothing else."""
+
+    def __init__(self, metrics: Any, db: Any):
+        self.metrics, self.db = metrics, db
+
+    def process_batch(self, lines: list[Any]) -> int:
+        self.metrics.stored.inc(len(lines))
+        return len(lines)
+
+    def tick(self, now: Any = None) -> int:
+        return 0
+
+    def expire(self, cutoff: Any) -> int:
+        return 0
+
+    def expire_rates(self, now: Any) -> int:
+        return 0
+
+    def database_answers(self) -> bool:
+        return True
+
+
+def serve_without_pipeline(config: str) -> None:
+    """`statusd serve` with the pipeline replaced by a counter: the listener path's ceiling."""
+    from statusd.config import load_settings
+    from statusd.runtime import Runtime
+
+    runtime = Runtime(load_settings(config))
+    runtime.pipeline = CountingPipeline(runtime.metrics, runtime.db)  # type: ignore[assignment]
+    asyncio.run(runtime.run())
+
+
 def bench_statusd(work: Path, data: list[bytes], n: int, timeout: float,
-                  profile: str | None) -> Result:
+                  profile: str | None, no_pipeline: bool = False) -> Result:
     """A fresh `statusd serve` (SQLite, the bench rules) on free ports."""
-    folder = work / "statusd"
+    folder = work / ("statusd-no-pipeline" if no_pipeline else "statusd")
     folder.mkdir()
     http, port = free_port(), free_port()
     config = folder / "statusd.toml"
@@ -159,8 +195,13 @@ def bench_statusd(work: Path, data: list[bytes], n: int, timeout: float,
                       f'[syslog]\nudp = []\ntcp = ["127.0.0.1:{port}"]\n' + BENCH_CONFIG)
     cmd = [sys.executable, "-m", "statusd", "--log-level", "warning", "serve", "--config",
            str(config)]
+    env = dict(os.environ)
+    if no_pipeline:
+        cmd = [sys.executable, "-m", "benchmarks.network", "--serve-without-pipeline",
+               str(config)]
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     with (folder / "serve.log").open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=folder, env=env)
     url = f"http://127.0.0.1:{http}"
     spy: subprocess.Popen[bytes] | None = None
     try:
@@ -169,14 +210,16 @@ def bench_statusd(work: Path, data: list[bytes], n: int, timeout: float,
             spy = subprocess.Popen(["py-spy", "record", "--pid", str(proc.pid), "-o", profile,
                                     "-f", "raw", "-r", "250", "--threads"])
             time.sleep(1.0)
-        result = run_timed("statusd", port, data, n, lambda: _stored(url), timeout)
+        name = "statusd-listeners-only" if no_pipeline else "statusd"
+        result = run_timed(name, port, data, n, lambda: _stored(url), timeout, 0.05)
     finally:
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             spy.wait(60)
         _stop(proc)
-    with sqlite3.connect(folder / "data" / "statusd.db") as conn:
-        result.counted = conn.execute("SELECT COUNT(*) FROM log_line").fetchone()[0]
+    if not no_pipeline:
+        with sqlite3.connect(folder / "data" / "statusd.db") as conn:
+            result.counted = conn.execute("SELECT COUNT(*) FROM log_line").fetchone()[0]
     return result
 
 
@@ -223,7 +266,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--profile", help="record statusd with py-spy into FILE (collapsed stacks)")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder")
     p.add_argument("--skip-rsyslog", action="store_true")
+    p.add_argument("--no-pipeline", action="store_true",
+                   help="also run statusd with its pipeline replaced by a counter")
+    p.add_argument("--serve-without-pipeline", metavar="CONFIG", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.serve_without_pipeline:
+        serve_without_pipeline(args.serve_without_pipeline)
+        return 0
     work = Path(tempfile.mkdtemp(prefix="statusd-netbench-"))
     try:
         print(f"generating {args.lines:,} lines over {args.connections} connections ...",
@@ -236,13 +285,16 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             results.append(bench_rsyslog(work, data, args.lines, args.timeout))
         results.append(bench_statusd(work, data, args.lines, args.timeout, args.profile))
+        if args.no_pipeline:
+            results.append(bench_statusd(work, data, args.lines, args.timeout, None, True))
         for r in results:
             lost = r.lines - r.counted
             print(f"{r.name:8} {r.lines:,} lines in {r.seconds:7.2f}s = {r.rate:10,.0f} lines/s"
                   f"  (counted {r.counted:,}, lost {lost:,})")
-        if len(results) == 2:
-            print(f"ratio statusd/rsyslog: {results[1].rate / results[0].rate:.3f}")
-        return 0 if all(r.counted >= r.lines for r in results) else 1
+        if not args.skip_rsyslog:
+            for r in results[1:]:
+                print(f"ratio {r.name} / rsyslog: {r.rate / results[0].rate:.3f}")
+        return 0 if all(r.counted >= r.lines for r in results if "only" not in r.name) else 1
     finally:
         if args.keep:
             print(f"kept {work}", file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from benchmarks.labelled import System
-from benchmarks.labelled.values import urlpath, word
+from benchmarks.labelled.values import Value, urlpath, word
 
 FRONTENDS = ["www", "www~", "api", "stats", "mqtt_in", "pg_front"]
 BACKENDS = ["web", "api_pool", "static", "app", "pg_primary", "mqtt"]
@@ -19,7 +19,7 @@ def _date(rng: random.Random) -> str:
             f"{rng.randint(0, 59):02d}.{rng.randint(0, 999):03d}")
 
 
-def _timers(n: int) -> object:
+def _timers(n: int) -> Value:
     return lambda rng: "/".join(str(rng.choice([0, 0, 1, rng.randint(0, 3000)])) for _ in range(n))
 
 

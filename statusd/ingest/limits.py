@@ -50,9 +50,11 @@ class ConnectionLimiter:
         """Count a new connection from source; its token, or None when it must be refused."""
         held = self.by_source.get(source, 0)
         if held >= self.per_source:
-            return self._refuse(source)
+            self._refuse(source)
+            return None
         if len(self._held) >= self.total and not self._evict_for(held):
-            return self._refuse("all sources")
+            self._refuse("all sources")
+            return None
         self._next += 1
         self._held[self._next] = (source, close)
         self.by_source[source] = held + 1
@@ -91,7 +93,6 @@ class ConnectionLimiter:
             self._warned.add(which)
             log.warning("connection limit reached for %s (%d per source, %d in all): "
                         "refusing more", which, self.per_source, self.total)
-        return None
 
 
 def raise_fd_limit(wanted: int) -> int:

@@ -83,9 +83,9 @@ def announcement(change: Change, base_url: str = "") -> str | None:
                 "maintenance.completed": "completed"}[kind]
         return f"[maintenance #{_s(p, 'id', 20)} {what}] {_s(p, 'title')}{_components(p)}"
     if kind == "alert.raised":
-        device = _s(p, "device", 60)
-        return (f"[alert #{_s(p, 'id', 20)} {_s(p, 'severity', 20)}] {_s(p, 'title')}"
-                + (f" on {device}" if device else ""))
+        device, title = _s(p, "device", 60), _s(p, "title")
+        return (f"[alert #{_s(p, 'id', 20)} {_s(p, 'severity', 20)}] {title}"
+                + (f" on {device}" if device and device not in title else ""))
     return f"[rule {_s(p, 'rule', 80)}] {_s(p, 'title')}"
 
 

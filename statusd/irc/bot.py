@@ -56,8 +56,6 @@ class IrcBot:
         self._last_rx = time.monotonic()
         self._warned: set[str] = set()
 
-    # -- lifecycle ---------------------------------------------------------------------------
-
     async def run(self) -> None:
         """Connect, serve, and reconnect with capped exponential backoff, until cancelled."""
         reactor = SafeReactor()
@@ -134,8 +132,6 @@ class IrcBot:
         self.joined.clear()
         self.topics.clear()
         self.identity.reset()
-
-    # -- events ------------------------------------------------------------------------------
 
     def _dispatch(self, conn: SafeConnection, event: Event) -> None:
         """Route one event to its handler; a handler error never reaches the connection."""
@@ -304,8 +300,6 @@ class IrcBot:
         account = account_from_tags(event.tags)
         self._queue(lambda: self._command(src, channel, text, account))
 
-    # -- jobs: commands and topic edits, one at a time -----------------------------------------
-
     def _queue(self, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
         try:
             self.jobs.put_nowait(job)
@@ -320,9 +314,6 @@ class IrcBot:
             except Exception:
                 log.exception("irc: a request failed")
 
-    async def _is_operator(self, src: NickMask, tag_account: str | None) -> bool:
-        return await self.identity.is_operator(str(src), src.nick, tag_account)
-
     async def _command(self, src: NickMask, channel: str | None, text: str,
                        account: str | None) -> None:
         try:
@@ -332,9 +323,13 @@ class IrcBot:
             return
         if cmd is None:
             return
-        operator = is_read_only(cmd) or await self._is_operator(src, account)
-        caller = Caller(src.nick, operator)
-        items = await asyncio.to_thread(self.desk.run_command, cmd, caller)
+        operator = is_read_only(cmd) or await self.identity.is_operator(str(src), src.nick,
+                                                                          account)
+        try:
+            items = await asyncio.to_thread(self.desk.run_command, cmd, Caller(src.nick, operator))
+        except Exception:
+            log.exception("irc: %s failed", type(cmd).__name__)
+            items = ["sorry, that failed on our side (it is logged); try again later"]
         self._reply(src.nick, channel, items)
 
     def _reply(self, nick: str, channel: str | None, items: list[str]) -> None:
@@ -346,7 +341,7 @@ class IrcBot:
         comps = await asyncio.to_thread(self.desk.components)
         if text == render_topic(comps, self._topic_budget(chan)):
             return
-        if await self._is_operator(src, account):
+        if await self.identity.is_operator(str(src), src.nick, account):
             notes = await asyncio.to_thread(self.desk.apply_topic, parse_topic(text, comps),
                                             Caller(src.nick, True))
         else:
@@ -368,10 +363,8 @@ class IrcBot:
         if self.topics.get(chan) != text:
             self.sender.send(f"TOPIC {self.channels[chan]} :{text}", droppable=False)
 
-    # -- announcements -----------------------------------------------------------------------
-
     async def _announce(self) -> None:
-        """Post outbox news to the channels; advance the cursor only once sent."""
+        """Post outbox news to the channels every poll_interval; errors are logged, not fatal."""
         started = False
         while True:
             await asyncio.sleep(self.options.poll_interval)
@@ -381,22 +374,25 @@ class IrcBot:
                 if not started:  # the bot's cursor: created at the end on the very first start
                     await asyncio.to_thread(self.desk.start)
                     started = True
-                news = await asyncio.to_thread(self.desk.news)
+                await self._announce_once()
             except Exception:
-                log.exception("irc: reading the outbox failed")
-                continue
-            if not news.last_id:
-                continue
-            if self.options.announce:
-                for chan in sorted(self.joined):
-                    target = self.channels.get(chan, chan)
-                    budget = text_budget("PRIVMSG", target)
-                    for line in news.lines:
-                        for piece in pack([line], budget, 2):
-                            self.sender.send(f"PRIVMSG {target} :{piece}", droppable=False)
-                if not await self.sender.flush():
-                    continue  # lost the connection: announce again after reconnecting
-            await asyncio.to_thread(self.desk.advance, news.last_id)
-            if news.topic_stale:
-                for chan in sorted(self.joined):
-                    await self._sync_topic(chan)
+                log.exception("irc: announcing from the outbox failed")
+
+    async def _announce_once(self) -> None:
+        """Send what is new; advance the cursor only once it reached the server."""
+        news = await asyncio.to_thread(self.desk.news)
+        if not news.last_id:
+            return
+        if self.options.announce:
+            for chan in sorted(self.joined):
+                target = self.channels.get(chan, chan)
+                budget = text_budget("PRIVMSG", target)
+                for line in news.lines:
+                    for piece in pack([line], budget, 2):
+                        self.sender.send(f"PRIVMSG {target} :{piece}", droppable=False)
+            if not await self.sender.flush():
+                return  # lost the connection: announce again after reconnecting
+        await asyncio.to_thread(self.desk.advance, news.last_id)
+        if news.topic_stale:
+            for chan in sorted(self.joined):
+                await self._sync_topic(chan)

@@ -7,7 +7,7 @@ import logging
 import ssl
 from typing import Any
 
-from irc.client_aio import AioConnection, AioReactor
+from irc.client_aio import AioConnection, AioReactor, IrcProtocol
 from irc.connection import AioFactory
 from jaraco.stream.buffer import LineBuffer
 
@@ -34,10 +34,26 @@ class SafeLineBuffer(LineBuffer):  # type: ignore[misc]
             yield line.decode("utf-8", "replace")
 
 
+class SafeProtocol(IrcProtocol):  # type: ignore[misc]
+    """Reports a lost transport only if it is still the connection's current one."""
+
+    transport: asyncio.BaseTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Remember which transport this protocol serves."""
+        self.transport = transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Hang up, unless the connection has moved on to a newer transport."""
+        if getattr(self.connection, "transport", None) is self.transport:
+            self.connection.disconnect()
+
+
 class SafeConnection(AioConnection):
     """An AioConnection whose line handling cannot be crashed by one bad line."""
 
     buffer_class = SafeLineBuffer
+    protocol_class = SafeProtocol
 
     def process_data(self, new_data: bytes) -> None:
         """Handle each complete line; a line that breaks a handler is logged and skipped."""

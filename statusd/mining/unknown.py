@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -65,7 +65,7 @@ class _Seen:
 
 
 def _unknown_rows(db: Engine, since: datetime | None, columns: list[Any],
-                  batch: int) -> Iterator[list[Any]]:
+                  batch: int) -> Iterator[Sequence[Any]]:
     """Batches of unknown rows that are not noise, in id order (keyset pagination)."""
     conds = [T.c.service.is_(None), T.c.noise.is_(False)]
     if since is not None:

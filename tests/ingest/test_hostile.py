@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from functools import partial
 from typing import Any
 
 import pytest
@@ -79,7 +80,7 @@ def test_limiter_caps_per_source() -> None:
 def test_full_limiter_evicts_the_oldest_of_the_heaviest_source() -> None:
     lim = ConnectionLimiter(per_source=10, total=4)
     closed: list[str] = []
-    tokens = [lim.admit("flood", lambda i=i: closed.append(f"flood{i}")) for i in range(3)]
+    tokens = [lim.admit("flood", partial(closed.append, f"flood{i}")) for i in range(3)]
     assert lim.admit("b", lambda: closed.append("b"))
     assert lim.admit("c", lambda: closed.append("c"))  # full: flood's oldest makes room
     assert closed == ["flood0"] and lim.by_source == {"flood": 2, "b": 1, "c": 1}

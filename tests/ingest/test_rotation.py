@@ -46,22 +46,22 @@ def test_rotation_steps(held: FileId | None, offset: int, look: Look, drained: b
 
 SAVED = Position(1, 100, 500, "h1")
 # (saved, current, size, head, start_at_end) -> offset
-RESUMES = [
+RESUMES: list[tuple[str, Position | None, FileId, int, str, bool, int]] = [
     ("never seen, tail -F style: from the end", None, A, 900, "h1", True, 900),
     ("never seen, from the beginning", None, A, 900, "h1", False, 0),
-    ("same file grew while away", SAVED, A, 900, "h1", 500),
-    ("same file, nothing new", SAVED, A, 500, "h1", 500),
-    ("rotated while away: new file from 0", SAVED, B, 900, "h2", 0),
-    ("truncated while away", SAVED, A, 100, "h1", 0),
-    ("inode reused by other content", SAVED, A, 900, "h2", 0),
-    ("head unknown when saved", Position(1, 100, 5, ""), A, 900, "h1", 5),
+    ("same file grew while away", SAVED, A, 900, "h1", True, 500),
+    ("same file, nothing new", SAVED, A, 500, "h1", True, 500),
+    ("rotated while away: new file from 0", SAVED, B, 900, "h2", True, 0),
+    ("truncated while away", SAVED, A, 100, "h1", True, 0),
+    ("inode reused by other content", SAVED, A, 900, "h2", True, 0),
+    ("head unknown when saved", Position(1, 100, 5, ""), A, 900, "h1", True, 5),
 ]
 
 
-@pytest.mark.parametrize("case", RESUMES, ids=[c[0] for c in RESUMES])
-def test_resume_offsets(case: tuple) -> None:  # type: ignore[type-arg]
-    _name, saved, current, size, head, *rest = case
-    start_at_end, want = (rest[0], rest[1]) if len(rest) == 2 else (True, rest[0])
+@pytest.mark.parametrize(("saved", "current", "size", "head", "start_at_end", "want"),
+                         [c[1:] for c in RESUMES], ids=[c[0] for c in RESUMES])
+def test_resume_offsets(saved: Position | None, current: FileId, size: int, head: str,
+                        start_at_end: bool, want: int) -> None:
     assert resume_offset(saved, current, size, head, start_at_end) == want
 
 
