@@ -46,6 +46,8 @@ SETTINGS: dict[str, tuple[type | tuple[type, ...], Any, str]] = {
                             "disconnected"),
     "syslog.default_device": (str, "", "device name for lines without hostname or source "
                               "(default: this host's name)"),
+    "syslog.queue_bytes": (int, 64 * 1024 * 1024, "bytes of line data the queue holds at most, "
+                           "whatever the line count (big frames fill it sooner)"),
     "syslog.max_connections": (int, 4096, "open TCP/TLS/RELP connections accepted in all; "
                                "more are closed at once and counted (too_many_connections)"),
     "syslog.max_connections_per_source": (int, 64, "open TCP/TLS/RELP connections accepted "
@@ -433,7 +435,7 @@ def _finish(loader: _Loader, settings: Settings) -> None:
     if v["page.language"] not in LANGUAGES:
         loader.problem(file, "page.language", f"one of {', '.join(LANGUAGES)}")
     for key in ("storage.retention_days", "syslog.max_message_size", "syslog.queue_size",
-                "syslog.batch_size", "page.refresh", "syslog.max_connections",
+                "syslog.batch_size", "page.refresh", "syslog.max_connections", "syslog.queue_bytes",
                 "syslog.max_connections_per_source"):
         if v[key] < 1:
             loader.problem(file, key, "must be at least 1")

@@ -164,7 +164,8 @@ class Runtime:
 
         s = self.settings
         loop = asyncio.get_running_loop()
-        self.queue = LineQueue(s.get("syslog.queue_size"), self.metrics)
+        self.queue = LineQueue(s.get("syslog.queue_size"), self.metrics,
+                               s.get("syslog.queue_bytes"))
         self.metrics.queue_depth.collect = self.queue.qsize
         self.limiter = ConnectionLimiter(s.get("syslog.max_connections_per_source"),
                                          s.get("syslog.max_connections"))  # docs/ingest.md

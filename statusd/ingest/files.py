@@ -127,6 +127,7 @@ class FileFollower:
         self.saved: Position | None = None
         self._waiting_logged = False
         self._truncated_seen = 0
+        self._saved_at = 0.0  # loop time of the last _save()
 
     async def run(self) -> None:
         """Follow until cancelled; the last stored position is saved on the way out."""
@@ -245,6 +246,8 @@ class FileFollower:
                 return got
             got = True
             await self._offer(self.splitter.feed(data, loop.time()))
+            if loop.time() - self._saved_at >= self.poll_interval:  # a long catch-up
+                await self._save()
             if len(data) < CHUNK:
                 return got
         return got
@@ -277,6 +280,8 @@ class FileFollower:
         self.committed = pos
 
     async def _save(self) -> None:
+        """Write the newest stored position, if it moved."""
+        self._saved_at = asyncio.get_running_loop().time()
         pos = self.committed
         if pos is not None and pos != self.saved:
             try:

@@ -23,11 +23,33 @@ def _peer(addr: object) -> str | None:
     return None
 
 
+class _BoundedQueue(asyncio.Queue[RawLine]):
+    """An asyncio queue full at maxsize lines or at max_bytes of line data (0: no byte bound)."""
+
+    def __init__(self, maxsize: int, max_bytes: int = 0):
+        super().__init__(maxsize)
+        self.max_bytes = max_bytes
+        self.bytes = 0
+
+    def _put(self, item: RawLine) -> None:
+        self.bytes += len(item.data)
+        super()._put(item)  # type: ignore[misc]
+
+    def _get(self) -> RawLine:
+        item: RawLine = super()._get()  # type: ignore[misc]
+        self.bytes -= len(item.data)
+        return item
+
+    def full(self) -> bool:
+        """Full by count, or by bytes (an empty queue always takes one line, however big)."""
+        return super().full() or (0 < self.max_bytes <= self.bytes and not self.empty())
+
+
 class LineQueue:
     """The bounded queue between listeners and the pipeline, with waiters for paused readers."""
 
-    def __init__(self, maxsize: int, metrics: Registry):
-        self.queue: asyncio.Queue[RawLine] = asyncio.Queue(maxsize)
+    def __init__(self, maxsize: int, metrics: Registry, max_bytes: int = 0):
+        self.queue: asyncio.Queue[RawLine] = _BoundedQueue(maxsize, max_bytes)
         self.metrics = metrics
         self._space: list[Callable[[], None]] = []
         self.streams: set[TCPSyslog] = set()  # open stream connections, stopped at shutdown

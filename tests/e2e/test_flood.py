@@ -22,7 +22,11 @@ pytestmark = pytest.mark.e2e
 ATTACK_SECONDS = 10.0
 SOURCES = [f"127.0.0.{i}" for i in range(2, 10)]  # loopback addresses: eight "attackers"
 RSS_BOUND_MB = 64.0  # growth of the serve process allowed over the whole attack
-EXTRA = """max_connections = 200
+# A short queue (by lines and by bytes) bounds how long a flood's lines can hold a good client's
+# line up behind them: about queue_size / the pipeline's rate.
+EXTRA = """queue_size = 5000
+queue_bytes = 4000000
+max_connections = 200
 max_connections_per_source = 64
 frame_timeout = 2
 """
@@ -92,7 +96,7 @@ def slow_loris(source: str, port: int, until: float) -> None:
         s.close()
 
 
-def bad_frames(port: int, until: float, seed: int) -> None:
+def bad_frames(source: str, port: int, until: float, seed: int) -> None:
     """Oversized frames, absurd and empty octet counts, binary garbage; again and again."""
     rng = random.Random(seed)
     payloads = [b"y" * 1_000_000 + b"\n", b"99999999999999 abc\n", b"0 0 0 \n",
@@ -100,7 +104,7 @@ def bad_frames(port: int, until: float, seed: int) -> None:
     while time.monotonic() < until:
         data = rng.choice([*payloads, rng.randbytes(65536)])
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            with connect_from(source, port) as s:
                 s.sendall(data)
         except OSError:
             pass
@@ -117,8 +121,8 @@ def test_floods_do_not_stop_the_listener_or_grow_memory(
     until = time.monotonic() + ATTACK_SECONDS
     attackers = [threading.Thread(target=slow_loris, args=(src, server.syslog, until))
                  for src in SOURCES]
-    attackers += [threading.Thread(target=bad_frames, args=(server.syslog, until, i))
-                  for i in range(2)]
+    attackers += [threading.Thread(target=bad_frames, args=(f"127.0.0.{10 + i}", server.syslog,
+                                                            until, i)) for i in range(2)]
     for t in attackers:
         t.start()
     latencies, peak, n = [], before, 0

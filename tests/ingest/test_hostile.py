@@ -163,6 +163,29 @@ def test_slow_frame_is_cut_off() -> None:
     asyncio.run(go())
 
 
+def test_idle_peer_is_closed_after_its_last_data() -> None:
+    async def go() -> None:
+        metrics = Registry()
+        queue = LineQueue(100, metrics)
+        proto = TCPSyslog(queue, metrics, 1024, 0.2)
+        transport = FakeTransport()
+        proto.connection_made(transport)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        for _ in range(5):  # data keeps it open past the first deadline
+            await asyncio.sleep(0.08)
+            proto.data_received(b"x\n")
+        last = loop.time()
+        assert not transport.closed and last - start > 0.3
+        for _ in range(100):
+            if transport.closed:
+                break
+            await asyncio.sleep(0.02)
+        assert transport.closed and loop.time() - last >= 0.19
+
+    asyncio.run(go())
+
+
 def test_steady_sender_is_not_cut_off_by_the_frame_timeout() -> None:
     async def go() -> None:
         metrics = Registry()
@@ -189,6 +212,26 @@ def test_full_queue_pauses_reading_and_loses_nothing() -> None:
             got += drain(queue)
         assert got == [b"line %d" % i for i in range(10)]
         assert transport.reading and not proto.pending
+
+    asyncio.run(go())
+
+
+def test_queue_is_bounded_in_bytes_too() -> None:
+    async def go() -> None:
+        metrics = Registry()
+        queue = LineQueue(1000, metrics, max_bytes=1000)
+        proto, transport = connect(queue, metrics, max_size=400)
+        proto.data_received(b"".join(b"%03d" % i + b"x" * 297 + b"\n" for i in range(10)))
+        assert queue.qsize() == 4 and not transport.reading  # 4 x 300 bytes: over 1000
+        got: list[bytes] = []
+        for _ in range(10):
+            got += drain(queue)
+        assert [g[:3] for g in got] == [b"%03d" % i for i in range(10)]
+        assert queue.queue.bytes == 0  # type: ignore[attr-defined]
+        big = LineQueue(10, metrics, max_bytes=10)
+        proto2, _t = connect(big, metrics, max_size=4000)
+        proto2.data_received(b"y" * 3000 + b"\n")  # bigger than the bound: an empty queue takes it
+        assert big.qsize() == 1
 
     asyncio.run(go())
 
