@@ -79,7 +79,10 @@ def make_engine(url: str, *, base_dir: Path | None = None, create: bool = True) 
     if parsed.drivername.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
     if create:
+        from statusd.migrate import add_missing_columns
+
         SQLModel.metadata.create_all(engine)
+        add_missing_columns(engine)
     return engine
 
 
