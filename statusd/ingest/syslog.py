@@ -62,6 +62,12 @@ _FAST_3164 = re.compile(
     rf"([^\s\[:]{{1,{MAX_PROGRAM}}})(?:\[([^\]\s]{{0,128}})\])?: ",
 )
 _CISCO_SEQ = re.compile(r"\d{1,10}: (?=%)")  # "<189>45: %LINK-3-UPDOWN: ..." without a timestamp
+# After a relay's header: "47: *Mar  1 12:00:00.123 UTC: %SYS-5-CONFIG_I: msg" (the "47" was
+# taken as the tag), or a bare "%SYS-5-CONFIG_I: msg" with no tag (RFC 5424 APP-NAME "-").
+_CISCO_REST = re.compile(
+    r"(?:[*.]?[A-Za-z]{3} {1,2}\d{1,2}(?: \d{4})? \d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?"
+    r"(?: [A-Z]{1,5})?: )?(%[A-Z0-9_]{1,32}-\d-[A-Z0-9_]{1,48}): ?"
+)
 _END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 _TRAILING = "\r\n\x00"
 _BOM = "\ufeff"
@@ -96,6 +102,10 @@ def decode(
         if text.startswith(_BOM):  # an encoding mark some Windows agents put first, not text
             text = text[1:]
         record = _parse(text, received, fmt)
+        program = record.program
+        if (program is None or (program.isdigit() and record.pid is None)) and (
+                record.format != "raw"):
+            _cisco_relayed(record)
     except Exception:  # a decoder bug must not take a listener down: keep the line as raw
         record = SyslogRecord(
             timestamp=received, received_at=received, message=text, raw=text, format="raw"
@@ -106,6 +116,15 @@ def decode(
     if record.hostname is None:
         record.hostname = default_hostname
     return record
+
+
+def _cisco_relayed(record: SyslogRecord) -> None:
+    """A Cisco line behind a relay's header (its sequence number taken for the tag), or with no
+    tag at all: the %FAC-SEV-MNEMONIC becomes the program, as for a direct Cisco line."""
+    cisco = _CISCO_REST.match(record.message)
+    if cisco is not None:
+        record.program = cisco.group(1)
+        record.message = record.message[cisco.end():]
 
 
 def _parse(text: str, received: datetime, fmt: str) -> SyslogRecord:
