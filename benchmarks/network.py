@@ -1,11 +1,14 @@
 """End-to-end TCP throughput of `statusd serve` against rsyslog (imtcp to a file), same run.
 
 Run from the repository root: ``python -m benchmarks.network [--lines N] [--connections C]``.
-Both receivers get the same octet-counted traffic (``statusd bench``'s mixed workload) over C
-TCP connections from 127.0.0.1, sent as fast as the receiver reads. statusd's time runs from the
-first byte sent until ``statusd_messages_stored_total`` reaches N (every line committed to the
-archive); rsyslog's until its output file holds N lines. Nothing may be lost: both counts must
-equal N, and statusd's archive is counted again with SQL at the end.
+Both receivers get the same octet-counted traffic (``statusd bench``'s mixed workload, each line
+numbered in its header's pid: ``prog[N]:``) over C TCP connections from 127.0.0.1, sent as fast
+as the receiver reads. statusd is timed twice in one run, from the first byte sent: until
+``statusd_messages_accepted_total`` reaches N (every line durably in the inbox, stage 1) and
+until ``statusd_messages_stored_total`` reaches N (every line through the pipeline into the
+archive, stage 2); rsyslog until its output file holds N lines. Nothing may be lost and nothing
+doubled: after a graceful stop, statusd's archive must hold each number exactly once and its
+inbox nothing; rsyslog's file each number exactly once.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import shutil
 import signal
 import socket
@@ -36,16 +40,38 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @dataclass
 class Result:
-    """One receiver's figures."""
+    """One receiver's figures (one run may give two: accepted and archived)."""
 
     name: str
     lines: int
     seconds: float
-    counted: int
+    counted: int  # distinct line numbers found at the end
+    duplicates: int = 0  # rows found beyond one per number
+    check: bool = True  # counted and duplicates were verified
 
     @property
     def rate(self) -> float:
         return self.lines / self.seconds if self.seconds > 0 else 0.0
+
+
+_HEADER = re.compile(r"^(<\d+>\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ )([^\[: ]+)(?:\[\d+\])?:")
+
+
+def numbered(lines: list[str]) -> list[str]:
+    """Each line with its index as the pid of its tag (prog[N]:), for the loss and dup check."""
+    out = []
+    for i, line in enumerate(lines):
+        new, n = _HEADER.subn(lambda m, i=i: f"{m.group(1)}{m.group(2)}[{i}]:", line, count=1)
+        if not n:
+            raise ValueError(f"cannot number line {i}: {line[:80]}")
+        out.append(new)
+    return out
+
+
+def tally(numbers: list[int], n: int) -> tuple[int, int]:
+    """(distinct numbers of 0..n-1 found, rows beyond one per number)."""
+    distinct = {x for x in numbers if 0 <= x < n}
+    return len(distinct), len(numbers) - len(distinct)
 
 
 def free_port() -> int:
@@ -110,7 +136,22 @@ def run_timed(name: str, port: int, data: list[bytes], n: int, count: Callable[[
     sender.start()
     end = wait_for(count, n, timeout, poll)
     sender.join()
-    return Result(name, n, end - done[0], count())
+    return Result(name, n, end - done[0], count(), check=False)
+
+
+def run_two_stages(port: int, data: list[bytes], n: int, url: str, timeout: float,
+                   poll: float) -> tuple[Result, Result]:
+    """Send; time when every line is accepted (inbox) and when every line is archived."""
+    done: list[float] = []
+    sender = threading.Thread(target=lambda: done.append(send_all(port, data)))
+    sender.start()
+    accepted_at = wait_for(lambda: _metric(url, "statusd_messages_accepted_total"), n, timeout,
+                           poll)
+    archived_at = wait_for(lambda: _metric(url, "statusd_messages_stored_total"), n, timeout,
+                           poll)
+    sender.join()
+    return (Result("statusd accepted", n, accepted_at - done[0], 0, check=False),
+            Result("statusd archived", n, archived_at - done[0], 0, check=False))
 
 
 class FileLines:
@@ -146,28 +187,22 @@ def bench_rsyslog(work: Path, data: list[bytes], n: int, timeout: float) -> Resu
                                 stdout=log, stderr=subprocess.STDOUT, cwd=folder)
     try:
         wait_for(lambda: _accepts(port), 1, 30)
-        return run_timed("rsyslog", port, data, n, FileLines(out), timeout, 0.002)
+        result = run_timed("rsyslog", port, data, n, FileLines(out), timeout, 0.002)
     finally:
         _stop(proc)
+    numbers = [int(m.group(1)) for m in re.finditer(rb"\[(\d+)\]:", out.read_bytes())]
+    result.counted, result.duplicates = tally(numbers, n)
+    result.check = True
+    return result
 
 
-class CountingPipeline:
-    """Stands in for the pipeline: counts lines as stored and does nothing else."""
+class CountingInbox:
+    """Stands in for the inbox: counts lines as accepted and does nothing else."""
 
-    def __init__(self, metrics: Any, db: Any):
-        self.metrics, self.db = metrics, db
-
-    def process_batch(self, lines: list[Any]) -> int:
-        self.metrics.stored.inc(len(lines))
+    def write(self, lines: list[Any]) -> int:
         return len(lines)
 
-    def tick(self, now: Any = None) -> int:
-        return 0
-
-    def expire(self, cutoff: Any) -> int:
-        return 0
-
-    def expire_rates(self, now: Any) -> int:
+    def count(self) -> int:
         return 0
 
     def database_answers(self) -> bool:
@@ -175,24 +210,28 @@ class CountingPipeline:
 
 
 def serve_without_pipeline(config: str) -> None:
-    """`statusd serve` with the pipeline replaced by a counter: the listener path's ceiling."""
+    """`statusd serve` with the inbox replaced by a counter and no stage 2: the listener path."""
     from statusd.config import load_settings
     from statusd.runtime import Runtime
 
     runtime = Runtime(load_settings(config))
-    runtime.pipeline = CountingPipeline(runtime.metrics, runtime.db)  # type: ignore[assignment]
+    runtime.inbox = CountingInbox()
+    runtime.run_stage2 = False
     asyncio.run(runtime.run())
 
 
 def bench_statusd(work: Path, data: list[bytes], n: int, timeout: float,
-                  profile: str | None, no_pipeline: bool = False) -> Result:
+                  profile: str | None, no_pipeline: bool = False,
+                  thread: bool = False) -> list[Result]:
     """A fresh `statusd serve` (SQLite, the bench rules) on free ports."""
-    folder = work / ("statusd-no-pipeline" if no_pipeline else "statusd")
+    folder = work / ("statusd-no-pipeline" if no_pipeline else
+                     "statusd-thread" if thread else "statusd")
     folder.mkdir()
     http, port = free_port(), free_port()
     config = folder / "statusd.toml"
     config.write_text(f'[http]\nlisten = "127.0.0.1:{http}"\n'
-                      f'[syslog]\nudp = []\ntcp = ["127.0.0.1:{port}"]\n' + BENCH_CONFIG)
+                      f'[syslog]\nudp = []\ntcp = ["127.0.0.1:{port}"]\n'
+                      f"pipeline_process = {'false' if thread else 'true'}\n" + BENCH_CONFIG)
     cmd = [sys.executable, "-m", "statusd", "--log-level", "warning", "serve", "--config",
            str(config)]
     env = dict(os.environ)
@@ -210,17 +249,29 @@ def bench_statusd(work: Path, data: list[bytes], n: int, timeout: float,
             spy = subprocess.Popen(["py-spy", "record", "--pid", str(proc.pid), "-o", profile,
                                     "-f", "raw", "-r", "250", "--threads"])
             time.sleep(1.0)
-        name = "statusd-listeners-only" if no_pipeline else "statusd"
-        result = run_timed(name, port, data, n, lambda: _stored(url), timeout, 0.05)
+        if no_pipeline:
+            results = [run_timed("statusd listeners only", port, data, n,
+                                 lambda: _metric(url, "statusd_messages_accepted_total"),
+                                 timeout, 0.02)]
+        else:
+            results = list(run_two_stages(port, data, n, url, timeout, 0.02))
+            if thread:
+                for r in results:
+                    r.name += " (thread)"
     finally:
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             spy.wait(60)
         _stop(proc)
-    if not no_pipeline:
+    if not no_pipeline:  # after a graceful stop: each number archived once, the inbox empty
         with sqlite3.connect(folder / "data" / "statusd.db") as conn:
-            result.counted = conn.execute("SELECT COUNT(*) FROM log_line").fetchone()[0]
-    return result
+            pids = [int(p) for (p,) in conn.execute("SELECT pid FROM log_line")
+                    if p is not None and p.isdigit()]
+            left = conn.execute("SELECT COUNT(*) FROM inbox").fetchone()[0]
+        counted, duplicates = tally(pids, n)
+        for r in results:
+            r.counted, r.duplicates, r.check = counted - left, duplicates, True
+    return results
 
 
 def _accepts(port: int) -> int:
@@ -239,10 +290,11 @@ def _healthy(url: str) -> int:
         return 0
 
 
-def _stored(url: str) -> int:
+def _metric(url: str, name: str) -> int:
+    """One unlabelled sample of statusd's /metrics."""
     with urllib.request.urlopen(url + "/metrics", timeout=10) as resp:
         for line in resp.read().decode().splitlines():
-            if line.startswith("statusd_messages_stored_total "):
+            if line.startswith(name + " "):
                 return int(float(line.split()[1]))
     return 0
 
@@ -267,7 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="keep the temporary folder")
     p.add_argument("--skip-rsyslog", action="store_true")
     p.add_argument("--no-pipeline", action="store_true",
-                   help="also run statusd with its pipeline replaced by a counter")
+                   help="also run statusd with its inbox replaced by a counter (no stage 2)")
+    p.add_argument("--thread", action="store_true",
+                   help="also run statusd with stage 2 in a thread (pipeline_process = false)")
     p.add_argument("--serve-without-pipeline", metavar="CONFIG", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.serve_without_pipeline:
@@ -277,24 +331,29 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"generating {args.lines:,} lines over {args.connections} connections ...",
               file=sys.stderr)
-        data = payloads(generate(args.lines), args.connections)
-        results = []
+        data = payloads(numbered(generate(args.lines)), args.connections)
+        results: list[Result] = []
         if not args.skip_rsyslog:
             if not os.path.exists(RSYSLOGD):
                 print("rsyslogd missing (Debian package rsyslog)", file=sys.stderr)
                 return 2
             results.append(bench_rsyslog(work, data, args.lines, args.timeout))
-        results.append(bench_statusd(work, data, args.lines, args.timeout, args.profile))
+        results.extend(bench_statusd(work, data, args.lines, args.timeout, args.profile))
+        if args.thread:
+            results.extend(bench_statusd(work, data, args.lines, args.timeout, None, thread=True))
         if args.no_pipeline:
-            results.append(bench_statusd(work, data, args.lines, args.timeout, None, True))
+            results.extend(bench_statusd(work, data, args.lines, args.timeout, None, True))
+        width = max(len(r.name) for r in results)
         for r in results:
-            lost = r.lines - r.counted
-            print(f"{r.name:8} {r.lines:,} lines in {r.seconds:7.2f}s = {r.rate:10,.0f} lines/s"
-                  f"  (counted {r.counted:,}, lost {lost:,})")
+            check = (f"  (each number {r.counted:,} of {r.lines:,}, lost {r.lines - r.counted:,},"
+                     f" duplicates {r.duplicates:,})" if r.check else "  (not checked)")
+            print(f"{r.name:{width}} {r.lines:,} lines in {r.seconds:7.2f}s = "
+                  f"{r.rate:10,.0f} lines/s{check}")
         if not args.skip_rsyslog:
             for r in results[1:]:
                 print(f"ratio {r.name} / rsyslog: {r.rate / results[0].rate:.3f}")
-        return 0 if all(r.counted >= r.lines for r in results if "only" not in r.name) else 1
+        ok = all(r.counted == r.lines and not r.duplicates for r in results if r.check)
+        return 0 if ok else 1
     finally:
         if args.keep:
             print(f"kept {work}", file=sys.stderr)

@@ -62,6 +62,15 @@ SETTINGS: dict[str, tuple[type | tuple[type, ...], Any, str]] = {
     "syslog.file_start_at_end": (bool, True, "a [[file]] never followed before is read from "
                                  "its end, as tail -F does (false: from its beginning); files "
                                  "created or rotated later are always read from the beginning"),
+    "syslog.inbox_max_lines": (int, 2_000_000, "lines the inbox (accepted, not yet through the "
+                               "pipeline) holds at most; over it, the queue is no longer "
+                               "emptied: TCP readers pause and UDP drops (counted)"),
+    "syslog.pipeline_process": (bool, True, "run the pipeline (stage 2: parse, rules, archive) "
+                                "in a child process beside the listeners; false: in a thread "
+                                "of the same process"),
+    "syslog.shutdown_drain": ((int, float), 30, "seconds the pipeline may go on archiving the "
+                              "inbox at shutdown; what is left stays in the inbox for the next "
+                              "start"),
     "page.title": (str, "Service status", "title of the public page and feeds"),
     "page.description": (str, "", "one line under the title"),
     "page.language": (str, "en", "language of the public page: en or fr"),
@@ -129,6 +138,9 @@ SETTINGS: dict[str, tuple[type | tuple[type, ...], Any, str]] = {
     "admin.password_min_length": (int, 10, "shortest password statusd user and the dashboard "
                                   "accept"),
     "admin.refresh": (int, 5, "seconds between live refreshes of the dashboard's alert list"),
+    "admin.services_dir": (str, "services.d/local", "folder where the dashboard saves service "
+                           "files (one per service), against the config file's folder (no "
+                           "config: statusd-data/); its *.toml files are always loaded"),
 }
 TOP_LEVEL = {"include", "services", "http", "storage", "syslog", "page", "component", "rule",
              "file", "notify", "irc", "admin", "noise"}
@@ -188,6 +200,22 @@ class Settings:
     @property
     def default_device(self) -> str:
         return str(self.values["syslog.default_device"]) or socket.gethostname()
+
+
+def admin_services_dir(settings: Settings) -> Path:
+    """The folder where the dashboard saves service files (admin.services_dir)."""
+    folder = Path(str(settings.values["admin.services_dir"])).expanduser()
+    if folder.is_absolute():
+        return folder
+    base = settings.base_dir if settings.path is not None else settings.base_dir / "statusd-data"
+    return base / folder
+
+
+def admin_service_files(settings: Settings) -> list[str]:
+    """The *.toml files of admin.services_dir that settings.service_files does not list yet."""
+    listed = {Path(p).resolve() for p in settings.service_files}
+    return [str(p) for p in sorted(admin_services_dir(settings).glob("*.toml"))
+            if p.is_file() and p.resolve() not in listed]
 
 
 def parse_hostport(value: str, default_host: str = "127.0.0.1") -> tuple[str, int]:
@@ -440,12 +468,20 @@ def _finish(loader: _Loader, settings: Settings) -> None:
         if v[key] < 1:
             loader.problem(file, key, "must be at least 1")
     _check_admin(loader, file, v)
+    if str(v["admin.services_dir"]).strip():  # dashboard-saved services load anyway
+        settings.service_files.extend(admin_service_files(settings))
+    else:
+        loader.problem(file, "admin.services_dir", "must not be empty")
     if v["syslog.batch_interval"] <= 0 or v["syslog.idle_timeout"] <= 0:
         loader.problem(file, "syslog", "batch_interval and idle_timeout must be positive")
     for key in ("syslog.frame_timeout", "syslog.file_poll_interval",
                 "syslog.file_partial_timeout"):
         if v[key] <= 0:
             loader.problem(file, key, "must be positive")
+    if v["syslog.inbox_max_lines"] < 1:
+        loader.problem(file, "syslog.inbox_max_lines", "must be at least 1")
+    if v["syslog.shutdown_drain"] < 0:
+        loader.problem(file, "syslog.shutdown_drain", "must not be negative")
     known = {c.slug for c in settings.components}
     seen_ids: dict[str, str] = {}
     for src, where, table in settings.rule_tables:

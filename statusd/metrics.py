@@ -73,6 +73,9 @@ class Registry:
     def __init__(self) -> None:
         self.received = self._add("statusd_messages_received_total", "Lines received, by transport",
                                   "counter", ("transport",))
+        self.accepted = self._add("statusd_messages_accepted_total",
+                                  "Lines durably accepted into the inbox (acknowledged then)",
+                                  "counter")
         self.stored = self._add("statusd_messages_stored_total", "Lines stored in the archive",
                                 "counter")
         self.unknown = self._add("statusd_messages_unknown_total",
@@ -84,6 +87,8 @@ class Registry:
                                       "counter", ("rule",))
         self.queue_depth = self._add("statusd_queue_depth",
                                      "Lines waiting between listeners and the pipeline", "gauge")
+        self.inbox_depth = self._add("statusd_inbox_depth",
+                                     "Lines accepted into the inbox, not yet archived", "gauge")
         self.notifications = self._add("statusd_notifications_total",
                                        "Notifications sent, by channel and result", "counter",
                                        ("channel", "result"))

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, Text, UniqueConstraint, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 from statusd.db import UTCDateTime, utcnow
@@ -340,6 +350,26 @@ class FilePosition(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
+class InboxLine(SQLModel, table=True):
+    """A received line durably accepted, not yet through the pipeline (statusd/ingest/inbox.py).
+
+    Written raw by stage 1 (one driver executemany per batch), read in id order and deleted by
+    stage 2 in the transaction that archives it. Ids only grow (SQLite AUTOINCREMENT).
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = {"sqlite_autoincrement": True}
+    id: int | None = Field(default=None, sa_column=Column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    received_at: datetime = Field(sa_column=_ts())
+    transport: str = Field(sa_column=Column(Text, nullable=False))
+    source: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    fmt: str = Field(default="auto", sa_column=Column(Text, nullable=False))
+    device: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    program: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
 class LogLine(SQLModel, table=True):
     """The archive: every received line, parsed or unknown. Written per batch with Core inserts."""
 
@@ -391,3 +421,10 @@ class AdminSecret(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=50)
     value: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+# The archive is not a plain table: day partitions (statusd/archive.py), which metadata
+# create_all and drop_all build and drop through events. Imported last: it needs LogLine.
+from statusd.archive import manage as _manage_archive  # noqa: E402
+
+_manage_archive(SQLModel.metadata, LogLine.__table__)  # type: ignore[attr-defined]

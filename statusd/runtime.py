@@ -20,6 +20,8 @@ from sqlmodel import Session, select
 from statusd import __version__
 from statusd.config import Settings, parse_hostport
 from statusd.db import make_engine, utcnow
+from statusd.ingest.consumer import ProcessStage, ThreadStage
+from statusd.ingest.inbox import Inbox
 from statusd.ingest.limits import ConnectionLimiter, raise_fd_limit
 from statusd.ingest.listeners import LineQueue, TCPSyslog, UDPSyslog
 from statusd.ingest.pipeline import Pipeline, RawLine
@@ -30,7 +32,7 @@ from statusd.models import Component
 from statusd.rules.actions import ActionRunner
 from statusd.rules.engine import RuleEngine
 from statusd.rules.services import ServiceLibrary
-from statusd.status import advance_maintenance, release_orphans, sync_components
+from statusd.status import release_orphans, sync_components
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,14 @@ def build_pipeline(
                         metrics, settings.default_device, noise=noise)
     pipeline.load_state()
     return pipeline
+
+
+def reload_services(settings: Settings, pipeline: Pipeline) -> ServiceLibrary:
+    """Load settings.service_files again and swap the library into the pipeline; ConfigError."""
+    library = ServiceLibrary.load(settings.service_files)
+    pipeline.replace_library(library)
+    log.info("services reloaded: %d messages", library.message_count)
+    return library
 
 
 def _bind_tcp(addr: str) -> socket.socket:
@@ -129,11 +139,67 @@ class Runtime:
         self.db = self.pipeline.db
         self._closers: list[Any] = []
         self._stopping = False
+        # Two stages (docs/ingest.md): the worker writes batches into the inbox and acknowledges
+        # them (stage 1); stage 2 runs the inbox through the pipeline into the archive.
+        self.inbox: Any = None  # Inbox, made in run() unless set before (tests, benchmarks)
+        self.stage2: ThreadStage | ProcessStage | None = None
+        self.run_stage2 = True  # False: lines stop in the inbox (benchmarks of stage 1)
+        self._inbox_start = 0  # rows the inbox held at start
+        self._accepted = 0  # rows stage 1 wrote since start
+        self._consumed = 0  # rows stage 2 took out since start
 
     def health(self) -> dict[str, Any]:
         """Extra facts for /healthz."""
         return {"version": __version__, "uptime_seconds": round(time.time() - self.started_at),
-                "queue_depth": self.queue.qsize() if hasattr(self, "queue") else 0}
+                "queue_depth": self.queue.qsize() if hasattr(self, "queue") else 0,
+                "inbox_depth": self.inbox_depth()}
+
+    def inbox_depth(self) -> int:
+        """Lines accepted into the inbox and not yet archived (statusd_inbox_depth)."""
+        return self._inbox_start + self._accepted - self._consumed
+
+    def _rows_consumed(self, n: int) -> None:
+        """Stage 2 took n rows out of the inbox (called from its thread or report reader)."""
+        self._consumed += n
+
+    def reload_services(self) -> ServiceLibrary:
+        """The dashboard's reload: the pipeline here, and the pipeline process if there is one."""
+        library = reload_services(self.settings, self.pipeline)
+        if isinstance(self.stage2, ProcessStage):
+            self.stage2.reload(list(self.settings.service_files))
+        return library
+
+    async def _start_stage2(self) -> asyncio.Task[None] | None:
+        """The inbox, what the last run left in it, and stage 2 (thread or child process)."""
+        if self.inbox is None:
+            self.inbox = Inbox(self.db)
+        self.metrics.inbox_depth.collect = self.inbox_depth
+        if not self.run_stage2:
+            return None
+        self._inbox_start = await asyncio.to_thread(self.inbox.count)
+        if self._inbox_start:
+            log.warning("inbox: %d lines accepted by the last run are archived first",
+                        self._inbox_start)
+        if self.settings.get("syslog.pipeline_process"):
+            self.stage2 = ProcessStage(self.settings, self.metrics, self._rows_consumed)
+        else:
+            self.stage2 = ThreadStage(self.pipeline, self.inbox,
+                                      self.settings.get("syslog.batch_size"), self._rows_consumed)
+        self.stage2.start()
+        return asyncio.create_task(self.stage2.supervise(), name="pipeline-supervisor")
+
+    async def _stop_stage2(self, supervisor: asyncio.Task[None] | None) -> None:
+        """Let stage 2 archive the inbox for at most syslog.shutdown_drain seconds."""
+        if self.stage2 is None:
+            return
+        drain = float(self.settings.get("syslog.shutdown_drain"))
+        if self.inbox_depth():
+            log.info("stopping: archiving the %d lines in the inbox (at most %gs)",
+                     self.inbox_depth(), drain)
+        await self.stage2.stop(drain)
+        if supervisor is not None:
+            supervisor.cancel()
+            await asyncio.gather(supervisor, return_exceptions=True)
 
     def background_tasks(self) -> list[Coroutine[Any, Any, None]]:
         """Long-running parts started beside the listeners (notifier, IRC bot, file inputs, ...).
@@ -167,6 +233,7 @@ class Runtime:
         self.queue = LineQueue(s.get("syslog.queue_size"), self.metrics,
                                s.get("syslog.queue_bytes"))
         self.metrics.queue_depth.collect = self.queue.qsize
+        supervisor = await self._start_stage2()
         self.limiter = ConnectionLimiter(s.get("syslog.max_connections_per_source"),
                                          s.get("syslog.max_connections"))  # docs/ingest.md
         raise_fd_limit(s.get("syslog.max_connections") + 256)
@@ -186,7 +253,8 @@ class Runtime:
                 sock=sock)
             self._closers.append(server)
         await self._start_tls_and_relp(max_size)
-        app = create_app(s, self.db, self.metrics, health=self.health)
+        app = create_app(s, self.db, self.metrics, health=self.health,
+                         reload_services=self.reload_services)
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
         server_http = _HTTPServer(config)
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -205,26 +273,40 @@ class Runtime:
                 closer.close()
             self.queue.stop_reading()  # open connections read no more; what they read is stored
             self._stopping = True
-            await worker
+            await worker  # the queue is in the inbox now, and acknowledged
             for closer in self._closers:  # RELP sessions: their last answers are read before exit
                 if isinstance(closer, RELPListener):
                     await closer.wait_closed()
-            log.info("stopped: %d lines received, %d stored", self.metrics.received.total(),
-                     self.metrics.stored.total())
+            await self._stop_stage2(supervisor)
+            log.info("stopped: %d lines received, %d stored; %d accepted into the inbox, %d left "
+                     "in it for the next start", self.metrics.received.total(),
+                     self.metrics.stored.total(), self.metrics.accepted.total(),
+                     self.inbox_depth())
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
 
     async def _worker(self) -> None:
-        """Take batches off the queue, store them in a thread, tick the rule clock each second."""
+        """Stage 1: take batches off the queue, write them to the inbox in a thread, then ack."""
         q = self.queue.queue
         loop = asyncio.get_running_loop()
         batch_size = self.settings.get("syslog.batch_size")
         interval = float(self.settings.get("syslog.batch_interval"))
-        last_tick = loop.time()
+        inbox_max = self.settings.get("syslog.inbox_max_lines")
+        full = False
         last_expiry = 0.0
         retention = timedelta(days=self.settings.get("storage.retention_days"))
         while True:
+            if self.inbox_depth() >= inbox_max and not self._stopping:
+                if not full:  # lines wait in the queue: TCP readers pause, UDP drops (counted)
+                    full = True
+                    log.warning("inbox full (%d lines): not taking lines until the pipeline "
+                                "catches up", self.inbox_depth())
+                await asyncio.sleep(0.05)
+                continue
+            if full:
+                full = False
+                log.info("inbox below %d lines again: taking lines", inbox_max)
             batch: list[RawLine] = []
             try:
                 batch.append(await asyncio.wait_for(q.get(), timeout=0.5))
@@ -245,10 +327,6 @@ class Runtime:
             self.queue.notify_space()
             if batch:
                 await self._store(batch)
-            if loop.time() - last_tick >= 1.0:
-                last_tick = loop.time()
-                await self._call(self.pipeline.tick)
-                await self._call(advance_maintenance, self.db)
             if loop.time() - last_expiry >= 3600:
                 last_expiry = loop.time()
                 await self._call(self.pipeline.expire, utcnow() - retention)
@@ -257,39 +335,49 @@ class Runtime:
                 return
 
     async def _store(self, batch: list[RawLine]) -> None:
-        """Store a batch; retry with backoff while the database is away, never drop silently.
+        """Write a batch to the inbox; retry with backoff while the database is away.
 
-        A batch that keeps failing while the database answers is split: its lines are stored
+        A batch that keeps failing while the database answers is split: its lines are written
         one by one, and a line that still fails is counted as dropped (reason store_error).
+        Lines are acknowledged once committed to the inbox (or given up on and counted).
         """
         delay = 0.5
         for _attempt in range(3):
             try:
-                await asyncio.to_thread(self.pipeline.process_batch, batch)
-                _acknowledge(batch)
+                await asyncio.to_thread(self.inbox.write, batch)
+                self._accept(batch)
                 return
             except Exception:
                 log.exception("pipeline: storing a batch of %d failed; retrying in %.1fs",
                               len(batch), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
-        while not await asyncio.to_thread(self.pipeline.database_answers):
-            log.error("pipeline: database does not answer; holding %d lines", len(batch))
+        while not await asyncio.to_thread(self.inbox.database_answers):
+            log.error("inbox: database does not answer; holding %d lines", len(batch))
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
         for line in batch:
             while True:
                 try:
-                    await asyncio.to_thread(self.pipeline.process_batch, [line])
+                    await asyncio.to_thread(self.inbox.write, [line])
+                    self._accept([line])
                     break
                 except Exception:
-                    if not await asyncio.to_thread(self.pipeline.database_answers):
+                    if not await asyncio.to_thread(self.inbox.database_answers):
                         await asyncio.sleep(delay)  # gone again: not this line's fault, retry
                         continue
-                    log.exception("pipeline: dropping a line that cannot be stored")
+                    log.exception("inbox: dropping a line that cannot be stored")
                     self.metrics.dropped.inc(transport=line.transport, reason="store_error")
+                    _acknowledge([line])  # given up on and counted (docs/ingest.md)
                     break
-            _acknowledge([line])  # stored, or given up on and counted (docs/ingest.md)
+
+    def _accept(self, lines: list[RawLine]) -> None:
+        """Lines are in the inbox: count them, wake stage 2, acknowledge them."""
+        self.metrics.accepted.inc(len(lines))
+        self._accepted += len(lines)
+        if self.stage2 is not None:
+            self.stage2.wake()
+        _acknowledge(lines)
 
     async def _start_tls_and_relp(self, max_size: int) -> None:
         """TLS listeners (the TCP protocol over TLS) and RELP listeners (docs/ingest.md)."""

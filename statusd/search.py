@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Engine
 
+from statusd.archive import id_windows
 from statusd.durations import parse_duration
 from statusd.ingest.record import SyslogRecord
 from statusd.models import LogLine
@@ -139,29 +140,28 @@ def search(
         conds.append(T.c.ts <= until)
     where = and_(*conds) if conds else None
     found = 0
-    last_id: int | None = None
     page = max(limit, 500) if query.fields else limit
     with db.connect() as conn:
-        while found < limit:
-            stmt = select(T).order_by(T.c.id.desc()).limit(page)
-            if where is not None:
-                stmt = stmt.where(where)
-            if last_id is not None:
-                stmt = stmt.where(T.c.id < last_id)
-            rows = conn.execute(stmt).mappings().all()
-            if not rows:
-                return
-            for row in rows:
-                last_id = row["id"]
-                fields = json.loads(row["fields"] or "{}")
-                if query.fields and not _field_ok(fields, query):
-                    continue
-                yield row_to_json(row, fields)
-                found += 1
-                if found >= limit:
-                    return
-            if len(rows) < page:
-                return
+        # One partition's id range at a time, newest first (statusd/archive.py: id_windows).
+        for low, last_id in id_windows(conn):
+            while found < limit:
+                stmt = select(T).where(T.c.id >= low).order_by(T.c.id.desc()).limit(page)
+                if where is not None:
+                    stmt = stmt.where(where)
+                if last_id is not None:
+                    stmt = stmt.where(T.c.id < last_id)
+                rows = conn.execute(stmt).mappings().all()
+                for row in rows:
+                    last_id = row["id"]
+                    fields = json.loads(row["fields"] or "{}")
+                    if query.fields and not _field_ok(fields, query):
+                        continue
+                    yield row_to_json(row, fields)
+                    found += 1
+                    if found >= limit:
+                        return
+                if len(rows) < page:
+                    break
 
 
 def _label(enum: type[Severity] | type[Facility], value: int | None) -> str | None:

@@ -128,6 +128,7 @@ class FileFollower:
         self._waiting_logged = False
         self._truncated_seen = 0
         self._saved_at = 0.0  # loop time of the last _save()
+        self._open_failed = False  # logged once until an open succeeds
 
     async def run(self) -> None:
         """Follow until cancelled; the last stored position is saved on the way out."""
@@ -201,11 +202,14 @@ class FileFollower:
 
     def _open(self, path: str, offset: int, saved: Position | None = None) -> bool:
         """Hold path open at offset (-1: where resume_offset says, from saved)."""
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:  # O_NONBLOCK: a FIFO at the path must not block the event loop
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:
-            log.warning("file %s: cannot open: %s", path, exc.strerror)
+            if not self._open_failed:
+                self._open_failed = True
+                log.warning("file %s: cannot open: %s (retrying)", path, exc.strerror)
             return False
+        self._open_failed = False
         st = os.fstat(fd)
         self.fd, self.held, self.drained = fd, _file_id(st), False
         self.head = head_hash(os.pread(fd, HEAD_BYTES, 0))

@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, select
 
+from statusd.archive import ArchiveWriter
 from statusd.db import utcnow
 from statusd.ingest.syslog import decode
 from statusd.metrics import Registry
@@ -105,10 +106,9 @@ class Pipeline:
         self._known_devices: set[str] = set()
         self._lock = threading.Lock()
         self._timeouts_seen = 0
-        # The archive insert skips SQLAlchemy's per-row compilation: one driver executemany.
-        mark = "?" if db.dialect.paramstyle == "qmark" else "%s"
-        self._insert_sql = (f"INSERT INTO {LOG_TABLE.name} ({', '.join(ARCHIVE_COLUMNS)}) "
-                            f"VALUES ({', '.join([mark] * len(ARCHIVE_COLUMNS))})")
+        # The archive insert skips SQLAlchemy's per-row compilation: one driver executemany
+        # per day partition of the batch (statusd/archive.py).
+        self._archive = ArchiveWriter(db, ARCHIVE_COLUMNS)
         self._stamp = _sqlite_stamp if db.dialect.name == "sqlite" else _naive_utc
 
     def load_state(self) -> None:
@@ -123,14 +123,20 @@ class Pipeline:
             self._known_devices = set(session.exec(select(Device.name)).all())
         self.rules.clear_dirty()
 
-    def process_batch(self, lines: Sequence[RawLine]) -> int:
-        """Decode, parse, correlate and store a batch in one transaction; returns lines stored."""
+    def process_batch(self, lines: Sequence[RawLine], *,
+                      in_transaction: Callable[[Connection], None] | None = None) -> int:
+        """Decode, parse, correlate and store a batch in one transaction; returns lines stored.
+
+        in_transaction runs last inside that transaction, before the commit (the inbox deletes
+        the rows it handed over, statusd/ingest/inbox.py); if it raises, nothing is committed.
+        """
         if not lines:
             return 0
         with self._lock:
-            return self._process(lines)
+            return self._process(lines, in_transaction)
 
-    def _process(self, lines: Sequence[RawLine]) -> int:
+    def _process(self, lines: Sequence[RawLine],
+                 in_transaction: Callable[[Connection], None] | None = None) -> int:
         rows: list[tuple[Any, ...]] = []
         stamp = self._stamp
         dumps = _FIELDS_JSON.encode
@@ -200,15 +206,24 @@ class Pipeline:
                     m.message_id, m.taxonomy, m.level, dumps(m.fields), row[4], row[5],
                     record.format, is_noise,
                 ))
+        parts = self._archive.split(rows)  # by received day; makes missing partitions
         with Session(self.db) as session:
-            session.connection().exec_driver_sql(self._insert_sql, rows)
+            self._archive.write(session.connection(), parts)
             self._store_devices(session, devices)
             self.actions.apply(session, decisions)
             self._save_rule_state(session)
+            if in_transaction is not None:
+                in_transaction(session.connection())
             session.commit()
         self.rules.clear_dirty()
         self._count(len(rows), unknown, invalid, decisions)
         return len(rows)
+
+    def replace_library(self, library: ServiceLibrary) -> None:
+        """Swap in another service library between two batches (a reload, docs/admin.md)."""
+        with self._lock:
+            self.library = library
+            self._timeouts_seen = library.timeouts
 
     def database_answers(self) -> bool:
         """True when a trivial query succeeds."""
@@ -219,29 +234,9 @@ class Pipeline:
         except Exception:
             return False
 
-    def expire(self, cutoff: datetime, chunk: int = 10000) -> int:
-        """Delete archived lines received before cutoff, a chunk per transaction; returns count.
-
-        Lines are stored in receive order, so the archive is cut below the first kept id.
-        """
-        from sqlalchemy import delete, func
-
-        ids = LOG_TABLE.c.id
-        with self.db.connect() as conn:
-            first_kept = conn.execute(
-                select(ids).where(LOG_TABLE.c.received_at >= cutoff).order_by(ids).limit(1)
-            ).scalar()
-            if first_kept is None:
-                first_kept = (conn.execute(select(func.max(ids))).scalar() or 0) + 1
-            lowest = conn.execute(select(func.min(ids))).scalar()
-        if lowest is None:
-            return 0
-        removed = 0
-        for start in range(lowest, first_kept, chunk):
-            with self.db.begin() as conn:
-                stop = min(start + chunk, first_kept)
-                removed += conn.execute(delete(LOG_TABLE).where(ids < stop)).rowcount or 0
-        return removed
+    def expire(self, cutoff: datetime) -> list[str]:
+        """Drop the archive's day partitions before cutoff's UTC day (kept); returns their names."""
+        return self._archive.expire(cutoff)
 
     def tick(self, now: datetime | None = None) -> int:
         """Let time pass with no events (absences, recoveries); returns decisions applied."""

@@ -20,8 +20,9 @@ from starlette.templating import Jinja2Templates
 from statusd.config import Settings
 from statusd.db import utcnow
 from statusd.metrics import Registry
+from statusd.rules.services import ServiceLibrary
 from statusd.web import api, badge, feeds, ops, public, subscribe
-from statusd.web.admin import accounts, alerts, auth, incidents, records, statuses
+from statusd.web.admin import accounts, alerts, auth, incidents, records, statuses, unknown
 from statusd.web.admin.sessions import AdminSessionMiddleware
 from statusd.web.security import SecurityHeadersMiddleware
 from statusd.web.state import WebState
@@ -50,6 +51,7 @@ def create_app(
     settings: Settings, db: Engine, metrics: Registry, *,
     health: Callable[[], dict[str, Any]] | None = None,
     clock: Callable[[], datetime] | None = None,
+    reload_services: Callable[[], ServiceLibrary] | None = None,  # swaps the pipeline's services
 ) -> Starlette:
     """Build the HTTP app: public page, Statuspage v2 API, health and metrics."""
     theme = str(settings.get("page.theme"))
@@ -110,6 +112,12 @@ def create_app(
         Route("/admin/maintenance/{maintenance_id:int}/complete", statuses.complete,
               methods=["POST"]),
         Route("/admin/logs", records.logs_page),
+        Route("/admin/unknown", unknown.unknown_page),
+        Route("/admin/unknown/jobs/{job_id:int}", unknown.job_page),
+        Route("/admin/partials/unknown/jobs/{job_id:int}", unknown.job_partial),
+        Route("/admin/unknown/{template_id}", unknown.template_page),
+        Route("/admin/unknown/{template_id}/test", unknown.trial, methods=["POST"]),
+        Route("/admin/unknown/{template_id}/save", unknown.save, methods=["POST"]),
         Route("/admin/devices", records.devices_page),
         Route("/admin/audit", records.audit_page),
         Route("/admin/users", accounts.users_page),
@@ -130,4 +138,5 @@ def create_app(
                     exception_handlers={404: _not_found})
     app.state.web = state
     app.state.admin = admin
+    app.state.unknown = unknown.UnknownDesk(reload_services)  # templates cache, reparse jobs
     return app

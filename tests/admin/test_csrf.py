@@ -15,7 +15,7 @@ pytestmark = pytest.mark.db
 
 
 def test_the_route_list_is_complete() -> None:
-    assert len(POST_ROUTES) == 14
+    assert len(POST_ROUTES) == 16
     assert "/admin/logout" in POST_ROUTES and "/admin/users/{user_id:int}/role" in POST_ROUTES
 
 

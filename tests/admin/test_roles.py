@@ -18,6 +18,8 @@ PAGES = ["/admin/alerts", "/admin/partials/alerts", "/admin/components", "/admin
 USER_ROUTES = [p for p in POST_ROUTES if p.startswith("/admin/users")]
 OPERATOR_ROUTES = [p for p in POST_ROUTES if p not in USER_ROUTES
                    and p not in ("/admin/login", "/admin/logout")]
+# The unknown-message wizard's routes need a mined template: tests/admin/test_unknown.py acts.
+ACTION_ROUTES = [p for p in OPERATOR_ROUTES if not p.startswith("/admin/unknown/")]
 
 
 @pytest.mark.parametrize("username", ["alice", "oscar", "vera"])
@@ -68,7 +70,7 @@ def test_viewer_sees_no_action_forms(as_user: Callable[[str], TestClient],
         assert re.findall(r'action="([^"]+)"', html) == ["/admin/logout"], path
 
 
-@pytest.mark.parametrize("path", OPERATOR_ROUTES)
+@pytest.mark.parametrize("path", ACTION_ROUTES)
 def test_operator_may_act(as_user: Callable[[str], TestClient], db: Engine,
                           ids: dict[str, int], path: str) -> None:
     client = as_user("oscar")

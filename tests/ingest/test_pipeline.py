@@ -236,17 +236,21 @@ def test_source_host(source: str | None, host: str | None) -> None:
     assert source_host(source) == host
 
 
-def test_expire_removes_only_lines_received_before_the_cutoff(make, db: Engine) -> None:
+def test_expire_drops_the_days_received_before_the_cutoff_day(make, db: Engine) -> None:
     p = make()
     old = [line(f"<13>{stamp(T0)} h app: old {i}", T0) for i in range(25)]
     new = [line(f"<13>{stamp(T0)} h app: new {i}", T0 + timedelta(days=40)) for i in range(5)]
     p.process_batch(old)
     p.process_batch(new)
-    assert p.expire(T0 + timedelta(days=10), chunk=7) == 25
+    # 2026-05-01 and the 05-02 made ahead go whole; the cutoff's own day (05-11) would stay.
+    assert p.expire(T0 + timedelta(days=10)) == ["log_line_p20260501", "log_line_p20260502"]
     with Session(db) as s:
         left = [r.message for r in s.exec(select(LogLine).order_by(LogLine.id)).all()]
     assert left == [f"new {i}" for i in range(5)]
-    assert p.expire(T0 + timedelta(days=10)) == 0
+    assert p.expire(T0 + timedelta(days=10)) == []
+    p.process_batch([line(f"<13>{stamp(T0)} h app: late", T0)])  # its day is made again
+    assert p.expire(T0 + timedelta(days=40, hours=1)) == ["log_line_p20260501",
+                                                          "log_line_p20260502"]
 
 
 def test_device_rates_are_rolled_up_per_minute_and_hour(make, db: Engine) -> None:

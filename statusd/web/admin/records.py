@@ -107,12 +107,15 @@ def first_id_after(conn: Connection, since: datetime) -> int | None:
                        .limit(1)).first()
     if top is None or top.received_at <= since:
         return None
-    low, high = int(conn.scalar(select(func.min(LOG.c.id))) or 0), int(top.id)
+    # ORDER BY id LIMIT 1 with id selected, not min(): on SQLite log_line is a view over day
+    # tables (statusd/archive.py), merged in id order from their primary keys only then.
+    low = int(conn.scalar(select(LOG.c.id).order_by(LOG.c.id).limit(1)) or 0)
+    high = int(top.id)
     while low < high:
         mid = (low + high) // 2
-        first = conn.execute(select(LOG.c.received_at).where(LOG.c.id >= mid)
-                             .order_by(LOG.c.id).limit(1)).scalar()
-        if first is not None and first > since:
+        first = conn.execute(select(LOG.c.id, LOG.c.received_at).where(LOG.c.id >= mid)
+                             .order_by(LOG.c.id).limit(1)).first()
+        if first is not None and first.received_at > since:
             high = mid
         else:
             low = mid + 1

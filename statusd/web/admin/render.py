@@ -19,6 +19,7 @@ NAV: tuple[tuple[str, str, Role], ...] = (
     ("/admin/incidents", "Incidents", Role.VIEWER),
     ("/admin/maintenance", "Maintenance", Role.VIEWER),
     ("/admin/logs", "Logs", Role.VIEWER),
+    ("/admin/unknown", "Unknown messages", Role.VIEWER),
     ("/admin/devices", "Devices", Role.VIEWER),
     ("/admin/audit", "Audit log", Role.VIEWER),
     ("/admin/users", "Users", Role.ADMIN),
