@@ -37,16 +37,23 @@ from statusd.rules.services import ServiceLibrary
 CORPUS = Path(__file__).with_name("corpus") / "mixed.log"
 RECEIVED_AT = datetime(2024, 3, 12, tzinfo=UTC)  # the corpus is of 2024-03-11
 
-_IP = regex.compile(r"(?<![\w.])(?:(?<=ipv4:|ipv6:|ffff:)|(?<!:))(?:" + TYPES["IPV4"][0] + r"|" + TYPES["IPV6"][0] + r")(?![\w.]|:[0-9A-Fa-f]*:)")
+# An IPv4 or IPv6 address standing alone (not part of a longer token; "ipv4:" and "::ffff:" may
+# precede it).
+_IP = regex.compile(
+    r"(?<![\w.])(?:(?<=ipv4:|ipv6:|ffff:)|(?<!:))"
+    r"(?:" + TYPES["IPV4"][0] + r"|" + TYPES["IPV6"][0] + r")"
+    r"(?![\w.]|:[0-9A-Fa-f]*:)")
 # An address right after one of these is the local side, the destination or a server: not a source.
 _NOT_SOURCE = regex.compile(
-    r"(?:\blip=|\bdst\w*[=:]\s*\"?|\bDST=|\bserver\s*[=:]?\s*|local host \[ipv4:|\bon \[?|\bto \[?|->\s*"
-    r"|tunnelip=|Address <|IPv4=|Learn: |\(local |relay=\S*\[|\bvia |\bfor \[?|\bsaddr=|daddr=)$",
+    r"(?:\blip=|\bdst\w*[=:]\s*\"?|\bDST=|\bserver\s*[=:]?\s*|local host \[ipv4:|\bon \[?"
+    r"|\bto \[?|->\s*|tunnelip=|Address <|IPv4=|Learn: |\(local |relay=\S*\[|\bvia |\bfor \[?"
+    r"|\bsaddr=|daddr=)$",
     regex.IGNORECASE)
 _UNAME = r"[<'\"\[]?(?P<u>[\w.@\\$+-]*\w[\w.@\\$+-]*)"
 _USER_CUES = [regex.compile(p, regex.IGNORECASE) for p in (
-    r"\b(?:user|username|login|sasl_username|ruser|dstuser|suser|TargetUserName\"?|user_name)=\"?" + _UNAME,
-    r"\b(?:user|username|account name|login)\s*[:=]\s+" + _UNAME,
+    r"\b(?:user|username|user_name|login|sasl_username|ruser|dstuser|suser|TargetUserName\"?)=\"?"
+    + _UNAME,
+    r"\b(?:user|username|account name)\s*[:=]\s+" + _UNAME,
     r"\"(?:TargetUserName|SubjectUserName)\":\"(?P<u>[^\"]+)\"",
     r"\bfor (?:invalid |illegal )?(?:user )?" + _UNAME + r" from\b",
     r"\b(?:invalid|illegal|authenticating) user " + _UNAME,
@@ -58,14 +65,16 @@ _USER_CUES = [regex.compile(p, regex.IGNORECASE) for p in (
     r"\bpam\((?P<u>[^,()]+),",  # dovecot auth-worker
     r"'(?P<u>[\w.-]+)'@'",  # MySQL 'user'@'host'
 )]
-_NO_USER = frozenset({"-", "unknown", "n/a", "(null)", "null", "not", "none", "*****", "rhost", "from",
-                      "by", "on", "tty", "root(uid"})
+_NO_USER = frozenset({"-", "unknown", "n/a", "(null)", "null", "not", "none", "*****", "rhost",
+                      "from", "by", "on", "tty", "authentication", "ip", "name", "found", "account",
+                      "client", "failed", "disconnected", "session", "slice"})
 _SHAPE = [
     (regex.compile(r"\"[^\"]*\"|'[^']*'"), "<QS>"),
     (regex.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), "<EMAIL>"),
     (_IP, "<IP>"),
     (regex.compile(r"(?:/[\w.@%+-]+)+/?"), "<PATH>"),
-    (regex.compile(r"\b(?:0x)?[0-9a-fA-F]*[0-9][0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\b|\b[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*[0-9][0-9a-fA-F]*\b"), "<HEX>"),
+    (regex.compile(r"\b(?:0x)?(?=[0-9a-fA-F]*[0-9])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]+\b"),
+     "<HEX>"),
     (regex.compile(r"\d+(?:[.:,]\d+)*"), "<N>"),
 ]
 
@@ -110,8 +119,11 @@ class Report:
     auth_lines: int = 0  # recognised auth.* lines
     auth_checked: int = 0  # ... whose text shows a user and a source address
     auth_ok: int = 0
-    violations: dict[str, list[tuple[str, list[str]]]] = field(default_factory=lambda: defaultdict(list))
-    auth_without: Counter[str] = field(default_factory=Counter)  # message id -> lines lacking user/address
+    # message id -> (line, missing fields) of each violation
+    violations: dict[str, list[tuple[str, list[str]]]] = field(
+        default_factory=lambda: defaultdict(list))
+    # message id -> recognised auth lines whose text shows no user or no source address
+    auth_without: Counter[str] = field(default_factory=Counter)
 
     @property
     def ratio(self) -> float:
@@ -179,14 +191,16 @@ def render(rep: Report, name: str, show: int = 20) -> str:
             f"user and src_ip, {rep.violation_count} violations"]
     for mid, n, line, missing in rep.worst(show):
         out.append(f"  VIOLATION {n:4d}  {mid} (missing {', '.join(missing)}): {line[:160]}")
-    out.append(f"  lines whose text shows no user or no source address: {sum(rep.auth_without.values())}")
+    out.append("  lines whose text shows no user or no source address: "
+               f"{sum(rep.auth_without.values())}")
     for mid, n in rep.auth_without.most_common():
         out.append(f"    {n:4d}  {mid}")
     return "\n".join(out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.coverage", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m benchmarks.coverage",
+                                description=__doc__.split("\n\n")[0])
     p.add_argument("file", nargs="?", default=str(CORPUS))
     p.add_argument("--show", type=int, default=20, help="unrecognised shapes and offenders to list")
     args = p.parse_args(argv)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -245,6 +246,7 @@ def bench_statusd(work: Path, data: list[bytes], n: int, timeout: float,
     spy: subprocess.Popen[bytes] | None = None
     try:
         wait_for(lambda: _healthy(url), 1, 60, poll=0.1)
+        wait_for(lambda: _pipeline_ready(url), 1, 60, poll=0.1)  # not timing its start-up
         if profile:  # py-spy samples the serve process while the traffic runs
             spy = subprocess.Popen(["py-spy", "record", "--pid", str(proc.pid), "-o", profile,
                                     "-f", "raw", "-r", "250", "--threads"])
@@ -287,6 +289,15 @@ def _healthy(url: str) -> int:
         with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
             return int(resp.status == 200)
     except OSError:
+        return 0
+
+
+def _pipeline_ready(url: str) -> int:
+    """1 once /healthz says stage 2 runs (or has none): the pipeline process has started."""
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
+            return int(json.loads(resp.read()).get("pipeline") in ("ready", "off"))
+    except (OSError, ValueError):
         return 0
 
 

@@ -103,21 +103,53 @@ def _columns() -> list[str]:
     return [c.name for c in _log().columns]
 
 
-def _specs(bind: Connection | Engine, names: Sequence[str] | None = None) -> list[str]:
-    """Column definitions (type, default, NOT NULL) of the model's columns but id."""
+def _specs(bind: Connection | Engine) -> list[str]:
+    """Column definitions (type, server default, NOT NULL) of the model's columns but id."""
     dialect = bind.dialect
-    ddl = dialect.ddl_compiler(dialect, None)
-    return [ddl.get_column_specification(c) for c in _log().columns
-            if c.name != "id" and (names is None or c.name in names)]
+    ddl = dialect.ddl_compiler(dialect, None)  # type: ignore[arg-type]
+    return [ddl.get_column_specification(c) for c in _log().columns if c.name != "id"]
+
+
+def _added(bind: Connection | Engine, have: set[str]) -> list[str]:
+    """ADD COLUMN definitions of the model's columns missing from `have`.
+
+    A NOT NULL column gets its server default, else its model default, so existing rows stay
+    valid; one with neither is left out and logged (CHANGELOG.md then says how to upgrade).
+    """
+    server = _defaults(bind)
+    out = []
+    for c in _log().columns:
+        if c.name in have:
+            continue
+        default = server.get(c.name) or _literal(getattr(c.default, "arg", None), bind)
+        if default is None and not c.nullable:
+            log.error("archive: cannot add NOT NULL column log_line.%s without a default: "
+                      "upgrade by hand (see CHANGELOG.md)", c.name)
+            continue
+        spec = f"{c.name} {c.type.compile(dialect=bind.dialect)}"
+        out.append(spec + (f" DEFAULT {default}" if default is not None else "")
+                   + ("" if c.nullable else " NOT NULL"))
+    return out
+
+
+def _literal(value: Any, bind: Connection | Engine) -> str | None:
+    """A scalar model default as SQL (None: not a scalar)."""
+    if isinstance(value, bool):
+        return str(int(value)) if _is_sqlite(bind) else str(value).lower()
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return None
 
 
 def _defaults(bind: Connection | Engine) -> dict[str, str]:
     """column -> its server default as SQL, for the columns that have one."""
-    out = {}
+    out: dict[str, str] = {}
     for c in _log().columns:
         if c.server_default is not None:
             arg = c.server_default.arg  # type: ignore[attr-defined]
-            out[c.name] = (f"'{arg}'" if isinstance(arg, str)
+            out[c.name] = (_literal(arg, bind) or "''" if isinstance(arg, str)
                            else str(arg.compile(dialect=bind.dialect)))
     return out
 
@@ -178,6 +210,8 @@ def _changing(engine: Engine) -> Iterator[Connection]:
 def create(conn: Connection) -> None:
     """Build the archive layout if missing, copy an older plain log_line into it, add columns."""
     if _is_sqlite(conn):
+        if _sqlite_current(conn):  # the usual start: no write lock taken
+            return
         with _sqlite_atomic(conn):
             _sqlite_create(conn)
     else:
@@ -189,8 +223,9 @@ def drop(conn: Connection) -> None:
     """Remove the archive: every partition, the view or parent, the id counter."""
     if _is_sqlite(conn):
         with _sqlite_atomic(conn):
-            conn.exec_driver_sql(f"DROP VIEW IF EXISTS {NAME}")
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {NAME}")
+            kind = _sqlite_kind(conn, NAME)
+            if kind is not None:
+                conn.exec_driver_sql(f"DROP {kind.upper()} {NAME}")
             for name in [*partitions(conn), DEFAULT, COUNTER, LEGACY]:
                 conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
     else:
@@ -224,7 +259,7 @@ def _sqlite_create(conn: Connection) -> None:
     tables = [*partitions(conn), DEFAULT]
     for name in tables:  # columns added to the model since the table was made
         have = {r[1] for r in conn.exec_driver_sql(f'PRAGMA table_info("{name}")')}
-        for spec in _specs(conn, [c for c in _columns() if c not in have]):
+        for spec in _added(conn, have):
             conn.exec_driver_sql(f'ALTER TABLE "{name}" ADD COLUMN {spec}')
     top = conn.exec_driver_sql(
         "SELECT max(m) FROM (" + " UNION ALL ".join(
@@ -300,6 +335,28 @@ def _sqlite_view_sql(tables: Sequence[str], cols: Sequence[str],
     ]
 
 
+def _sqlite_view_is_current(conn: Connection, tables: Sequence[str]) -> tuple[bool, list[str]]:
+    """Whether the view and triggers match the tables; the statements that would."""
+    wanted = _sqlite_view_sql(tables, _columns(), _defaults(conn))
+    have: dict[str, str] = dict(conn.exec_driver_sql(  # type: ignore[arg-type]
+        "SELECT name, sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('view', 'trigger')",
+        (NAME,)).all())
+    current = [have.get(n) for n in (NAME, f"{NAME}_insert", f"{NAME}_update", f"{NAME}_delete")]
+    return current == wanted, wanted
+
+
+def _sqlite_current(conn: Connection) -> bool:
+    """True when the layout is complete: counter, default table, columns, view and triggers."""
+    if _sqlite_kind(conn, COUNTER) != "table" or _sqlite_kind(conn, DEFAULT) != "table":
+        return False
+    tables = [*partitions(conn), DEFAULT]
+    cols = set(_columns())
+    for name in tables:
+        if not cols <= {r[1] for r in conn.exec_driver_sql(f'PRAGMA table_info("{name}")')}:
+            return False
+    return _sqlite_view_is_current(conn, tables)[0]
+
+
 def _sqlite_view(conn: Connection) -> None:
     """(Re)create the log_line view and its triggers over the tables there are, if they changed."""
     tables = [*partitions(conn), DEFAULT]
@@ -308,12 +365,8 @@ def _sqlite_view(conn: Connection) -> None:
             f"the SQLite archive has {len(tables)} day tables; SQLite reads at most "
             f"{SQLITE_MAX_PARTITIONS} through one view: lower storage.retention_days or use "
             "PostgreSQL")
-    wanted = _sqlite_view_sql(tables, _columns(), _defaults(conn))
-    have = dict(conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('view', 'trigger')",
-        (NAME,)).all())
-    current = [have.get(n) for n in (NAME, f"{NAME}_insert", f"{NAME}_update", f"{NAME}_delete")]
-    if current == wanted:
+    current, wanted = _sqlite_view_is_current(conn, tables)
+    if current:
         return
     conn.exec_driver_sql(f"DROP VIEW IF EXISTS {NAME}")  # its triggers go with it
     for sql in wanted:
@@ -331,7 +384,7 @@ def _pg_create(conn: Connection) -> None:
         have = set(conn.exec_driver_sql(
             "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 "
             "AND NOT attisdropped", (NAME,)).scalars().all())
-        for spec in _specs(conn, [c for c in _columns() if c not in have]):
+        for spec in _added(conn, have):
             conn.exec_driver_sql(f"ALTER TABLE {NAME} ADD COLUMN {spec}")
         return
     if kind is not None:
@@ -534,12 +587,16 @@ class ArchiveWriter:
         conn.exec_driver_sql(f"UPDATE {COUNTER} SET last_id = last_id + ?", (total,))
         next_id = int(conn.exec_driver_sql(f"SELECT last_id FROM {COUNTER}").scalar_one())
         next_id -= total - 1
-        for day, group in groups:
-            sql = self._sql.get(day)
-            if sql is None:
-                sql = self._sql[day] = insert_sql(self.engine, day, self.columns)
-            conn.exec_driver_sql(sql, [(i, *r) for i, r in enumerate(group, next_id)])
-            next_id += len(group)
+        try:
+            for day, group in groups:
+                sql = self._sql.get(day)
+                if sql is None:
+                    sql = self._sql[day] = insert_sql(self.engine, day, self.columns)
+                conn.exec_driver_sql(sql, [(i, *r) for i, r in enumerate(group, next_id)])
+                next_id += len(group)
+        except Exception:
+            self._ready.clear()  # a day table dropped behind our back: the retry makes it again
+            raise
 
     def expire(self, cutoff: datetime) -> list[str]:
         """Drop the partitions of days before cutoff's UTC day; returns their names."""

@@ -39,9 +39,10 @@ SETTINGS: dict[str, tuple[type | tuple[type, ...], Any, str]] = {
                                 "counted"),
     "syslog.queue_size": (int, 100000, "lines the queue between listeners and pipeline holds; "
                           "UDP drops (counted) when full"),
-    "syslog.batch_size": (int, 2000, "most lines stored in one transaction"),
-    "syslog.batch_interval": ((int, float), 0.2, "seconds a partial batch waits before it is "
-                              "stored"),
+    "syslog.batch_size": (int, 2000, "lines the pipeline archives in one transaction; the "
+                          "inbox takes up to ten batches in one"),
+    "syslog.batch_interval": ((int, float), 0.2, "seconds a partial batch waits for more lines "
+                              "before it is written to the inbox"),
     "syslog.idle_timeout": ((int, float), 300, "seconds a TCP peer may stay silent before it is "
                             "disconnected"),
     "syslog.default_device": (str, "", "device name for lines without hostname or source "

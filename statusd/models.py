@@ -351,10 +351,13 @@ class FilePosition(SQLModel, table=True):
 
 
 class InboxLine(SQLModel, table=True):
-    """A received line durably accepted, not yet through the pipeline (statusd/ingest/inbox.py).
+    """Received lines durably accepted, not yet through the pipeline (statusd/ingest/inbox.py).
 
-    Written raw by stage 1 (one driver executemany per batch), read in id order and deleted by
-    stage 2 in the transaction that archives it. Ids only grow (SQLite AUTOINCREMENT).
+    One row holds one or more lines received together (same time, source, transport, format,
+    device and program): ``data`` is their bytes end to end, ``sizes`` their lengths (uint32
+    little-endian; NULL for one line). Written raw by stage 1 (one driver executemany per
+    batch), read in id order and deleted by stage 2 in the transaction that archives the lines.
+    Ids only grow (SQLite AUTOINCREMENT).
     """
 
     __tablename__ = "inbox"
@@ -367,6 +370,8 @@ class InboxLine(SQLModel, table=True):
     fmt: str = Field(default="auto", sa_column=Column(Text, nullable=False))
     device: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     program: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    lines: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+    sizes: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 

@@ -37,6 +37,9 @@ from statusd.status import release_orphans, sync_components
 log = logging.getLogger(__name__)
 
 
+STAGE1_BATCHES = 10  # most syslog.batch_size batches stage 1 writes in one transaction
+
+
 class StartupError(Exception):
     """Something the runtime could not set up (a port taken, a database that does not answer)."""
 
@@ -152,7 +155,8 @@ class Runtime:
         """Extra facts for /healthz."""
         return {"version": __version__, "uptime_seconds": round(time.time() - self.started_at),
                 "queue_depth": self.queue.qsize() if hasattr(self, "queue") else 0,
-                "inbox_depth": self.inbox_depth()}
+                "inbox_depth": self.inbox_depth(),
+                "pipeline": self.stage2.state() if self.stage2 is not None else "off"}
 
     def inbox_depth(self) -> int:
         """Lines accepted into the inbox and not yet archived (statusd_inbox_depth)."""
@@ -172,7 +176,7 @@ class Runtime:
     async def _start_stage2(self) -> asyncio.Task[None] | None:
         """The inbox, what the last run left in it, and stage 2 (thread or child process)."""
         if self.inbox is None:
-            self.inbox = Inbox(self.db)
+            self.inbox = Inbox(self.db, self.settings.get("syslog.batch_size"))
         self.metrics.inbox_depth.collect = self.inbox_depth
         if not self.run_stage2:
             return None
@@ -293,37 +297,35 @@ class Runtime:
         batch_size = self.settings.get("syslog.batch_size")
         interval = float(self.settings.get("syslog.batch_interval"))
         inbox_max = self.settings.get("syslog.inbox_max_lines")
+        resume_at = inbox_max - inbox_max // 10  # hysteresis: no flapping at the bound
         full = False
+        warned = -3600.0
         last_expiry = 0.0
         retention = timedelta(days=self.settings.get("storage.retention_days"))
         while True:
-            if self.inbox_depth() >= inbox_max and not self._stopping:
-                if not full:  # lines wait in the queue: TCP readers pause, UDP drops (counted)
-                    full = True
-                    log.warning("inbox full (%d lines): not taking lines until the pipeline "
-                                "catches up", self.inbox_depth())
+            depth = self.inbox_depth()
+            if full and (depth < resume_at or self._stopping):
+                full = False
+            elif not full and depth >= inbox_max and not self._stopping:
+                full = True  # lines wait in the queue: stream readers pause, UDP drops (counted)
+                if loop.time() - warned >= 60:
+                    warned = loop.time()
+                    log.warning("inbox full (%d lines): not taking lines off the queue until "
+                                "the pipeline has archived some", depth)
+            if full:
                 await asyncio.sleep(0.05)
                 continue
-            if full:
-                full = False
-                log.info("inbox below %d lines again: taking lines", inbox_max)
-            batch: list[RawLine] = []
-            try:
-                batch.append(await asyncio.wait_for(q.get(), timeout=0.5))
+            if q.empty():
+                await self.queue.wait_put(0.5)
+            if not q.empty():  # a partial batch waits up to batch_interval for more lines
                 deadline = loop.time() + interval
-                while len(batch) < batch_size:
-                    if not q.empty():
-                        batch.append(q.get_nowait())
-                        continue
+                while q.qsize() < batch_size and not q.full() and not self._stopping:
                     remaining = deadline - loop.time()
-                    if remaining <= 0 or self._stopping:
+                    if remaining <= 0 or not await self.queue.wait_put(remaining):
                         break
-                    try:
-                        batch.append(await asyncio.wait_for(q.get(), remaining))
-                    except TimeoutError:
-                        break
-            except TimeoutError:
-                pass
+            # Stage 1 is cheap per line: it takes what the queue holds (up to STAGE1_BATCHES
+            # batches), so that one wait for the database's write lock is paid once.
+            batch = self.queue.take(batch_size * STAGE1_BATCHES)
             self.queue.notify_space()
             if batch:
                 await self._store(batch)
@@ -334,8 +336,8 @@ class Runtime:
             if self._stopping and q.empty() and not self.queue.waiting():
                 return
 
-    async def _store(self, batch: list[RawLine]) -> None:
-        """Write a batch to the inbox; retry with backoff while the database is away.
+    async def _store(self, batch: list[list[RawLine]]) -> None:
+        """Write chunks of lines to the inbox; retry with backoff while the database is away.
 
         A batch that keeps failing while the database answers is split: its lines are written
         one by one, and a line that still fails is counted as dropped (reason store_error).
@@ -348,19 +350,19 @@ class Runtime:
                 self._accept(batch)
                 return
             except Exception:
-                log.exception("pipeline: storing a batch of %d failed; retrying in %.1fs",
-                              len(batch), delay)
+                log.exception("inbox: writing %d lines failed; retrying in %.1fs",
+                              sum(map(len, batch)), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
         while not await asyncio.to_thread(self.inbox.database_answers):
-            log.error("inbox: database does not answer; holding %d lines", len(batch))
+            log.error("inbox: database does not answer; holding %d lines", sum(map(len, batch)))
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
-        for line in batch:
+        for line in [x for chunk in batch for x in chunk]:
             while True:
                 try:
-                    await asyncio.to_thread(self.inbox.write, [line])
-                    self._accept([line])
+                    await asyncio.to_thread(self.inbox.write, [[line]])
+                    self._accept([[line]])
                     break
                 except Exception:
                     if not await asyncio.to_thread(self.inbox.database_answers):
@@ -371,13 +373,15 @@ class Runtime:
                     _acknowledge([line])  # given up on and counted (docs/ingest.md)
                     break
 
-    def _accept(self, lines: list[RawLine]) -> None:
+    def _accept(self, chunks: list[list[RawLine]]) -> None:
         """Lines are in the inbox: count them, wake stage 2, acknowledge them."""
-        self.metrics.accepted.inc(len(lines))
-        self._accepted += len(lines)
+        n = sum(map(len, chunks))
+        self.metrics.accepted.inc(n)
+        self._accepted += n
         if self.stage2 is not None:
             self.stage2.wake()
-        _acknowledge(lines)
+        for chunk in chunks:
+            _acknowledge(chunk)
 
     async def _start_tls_and_relp(self, max_size: int) -> None:
         """TLS listeners (the TCP protocol over TLS) and RELP listeners (docs/ingest.md)."""

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 
 from statusd.config import Settings
 from statusd.ingest.inbox import Inbox, InboxConflict
-from statusd.ingest.pipeline import Pipeline
+from statusd.ingest.pipeline import Pipeline, RawLine
 from statusd.metrics import LabelKey, Registry
 from statusd.status import advance_maintenance
 
@@ -76,14 +76,14 @@ class Consumer:
         self.metrics: Registry = pipeline.metrics
 
     def step(self, host: Host | None = None) -> int:
-        """Archive the oldest batch of the inbox; returns the rows consumed (0: it was empty)."""
+        """Archive the oldest batch of the inbox; returns the lines consumed (0: it was empty)."""
         rows = self.inbox.read(self.batch_size)
         if rows:
             self._archive(rows, host)
-        return len(rows)
+        return sum(len(part) for _, part in rows)
 
     def drain(self) -> int:
-        """Archive everything in the inbox now (tests, tools); returns the rows consumed."""
+        """Archive everything in the inbox now (tests, tools); returns the lines consumed."""
         total = 0
         while n := self.step():
             total += n
@@ -129,19 +129,20 @@ class Consumer:
                     return
                 host.idle(0.2)
 
-    def _archive(self, rows: list[Any], host: Host | None) -> None:
-        """Store a batch, retried with backoff while the database is away, then line by line.
+    def _archive(self, rows: list[tuple[int, list[RawLine]]], host: Host | None) -> None:
+        """Store a batch, retried with backoff while the database is away, then row by row.
 
-        A line that still fails while the database answers is given up on: logged, counted as
-        dropped (reason store_error) and deleted from the inbox. It was acknowledged when it
-        entered the inbox.
+        A row that keeps failing while the database answers is archived line by line; a line
+        that still fails is given up on: logged, counted as dropped (reason store_error) and
+        cut out of its row. It was acknowledged when it entered the inbox.
         """
-        lines = [line for _, line in rows]
-        hand_over = self.inbox.hand_over
+        lines = [line for _, part in rows for line in part]
+        inbox = self.inbox
         delay = 0.5
         for _attempt in range(3):
             try:
-                self.pipeline.process_batch(lines, in_transaction=hand_over(rows[-1][0], len(rows)))
+                self.pipeline.process_batch(lines, in_transaction=inbox.hand_over(rows[-1][0],
+                                                                                  len(rows)))
                 return
             except InboxConflict:
                 raise
@@ -150,25 +151,46 @@ class Consumer:
                               len(lines), delay)
                 self._pause(host, delay)
                 delay = min(delay * 2, 30.0)
-        while not self.pipeline.database_answers():
-            log.error("pipeline: database does not answer; holding %d lines", len(lines))
-            self._pause(host, delay)
-            delay = min(delay * 2, 30.0)
-        for row_id, line in rows:
+        self._wait_for_database(host, len(lines))
+        for row_id, part in rows:
+            try:
+                self.pipeline.process_batch(part, in_transaction=inbox.hand_over(row_id, 1))
+                continue
+            except InboxConflict:
+                raise
+            except Exception:
+                log.warning("pipeline: archiving row %d (%d lines) failed; line by line",
+                            row_id, len(part))
+            self._wait_for_database(host, len(part))
+            self._archive_lines(row_id, part, host)
+
+    def _archive_lines(self, row_id: int, part: list[RawLine], host: Host | None) -> None:
+        """Archive a row's lines one transaction each, cutting each out of the row as it goes."""
+        for i, line in enumerate(part):
+            had, rest = len(part) - i, part[i + 1:]
             while True:
                 try:
-                    self.pipeline.process_batch([line], in_transaction=hand_over(row_id, 1))
+                    self.pipeline.process_batch(
+                        [line], in_transaction=self.inbox.hand_over_part(row_id, had, rest))
                     break
                 except InboxConflict:
                     raise
                 except Exception:
                     if not self.pipeline.database_answers():
-                        self._pause(host, delay)  # gone again: not this line's fault, retry
+                        self._wait_for_database(host, had)  # not this line's fault: retry
                         continue
                     log.exception("pipeline: dropping a line that cannot be archived")
                     self.metrics.dropped.inc(transport=line.transport, reason="store_error")
-                    self.inbox.discard(row_id)
+                    self.inbox.discard_part(row_id, had, rest)
                     break
+
+    def _wait_for_database(self, host: Host | None, holding: int) -> None:
+        """Back off until the database answers again."""
+        delay = 0.5
+        while not self.pipeline.database_answers():
+            log.error("pipeline: database does not answer; holding %d lines", holding)
+            self._pause(host, delay)
+            delay = min(delay * 2, 30.0)
 
     @staticmethod
     def _pause(host: Host | None, seconds: float) -> None:
@@ -261,6 +283,10 @@ class ThreadStage:
         """True while the consumer runs."""
         return self._thread is not None and self._thread.is_alive()
 
+    def state(self) -> str:
+        """For /healthz: "ready" while the consumer thread runs, else "stopped"."""
+        return "ready" if self.alive() else "stopped"
+
     async def supervise(self) -> None:
         """Nothing to restart: the thread restarts its loop itself."""
 
@@ -305,7 +331,8 @@ class ProcessStage:
         self._started = 0.0
         self._stopping = False
         self.restarts = 0
-        self.ready = threading.Event()
+        self.ready = threading.Event()  # the child has built its pipeline
+        self._connected = threading.Event()  # the child's report pipe is open
 
     def start(self) -> None:
         """Spawn the child (call from the main thread: the child dies with this thread)."""
@@ -316,6 +343,7 @@ class ProcessStage:
             args=(self.settings, logging.getLogger().getEffectiveLevel(), os.getpid(),
                   commands_child, reports_child))
         self.ready.clear()
+        self._connected.set()
         proc.start()
         commands_child.close()
         reports_child.close()
@@ -331,6 +359,12 @@ class ProcessStage:
     def alive(self) -> bool:
         """True while the child runs."""
         return self.proc is not None and self.proc.is_alive()
+
+    def state(self) -> str:
+        """For /healthz: "ready" (consuming), "starting" (building its pipeline) or "stopped"."""
+        if not self._connected.is_set():  # set from start until its pipe closes: no waitpid
+            return "stopped"
+        return "ready" if self.ready.is_set() else "starting"
 
     async def supervise(self) -> None:
         """Start the child again whenever it dies (backing off if it keeps dying at once)."""
@@ -372,10 +406,10 @@ class ProcessStage:
         if self._commands is not None:
             self._commands.close()
 
-    def reload(self, service_files: list[str], timeout: float = 60.0) -> None:
-        """Make the child load these service files; wait until it has (or failed, logged)."""
+    def reload(self, service_files: list[str], timeout: float = 60.0) -> bool:
+        """Make the child load these service files; True once it has (False: failed, logged)."""
         if not self.alive():
-            return  # a child started later loads settings.service_files itself
+            return True  # a child started later loads settings.service_files itself
         with self._reload_lock:
             while not self._replies.empty():
                 self._replies.get_nowait()
@@ -385,9 +419,10 @@ class ProcessStage:
             except queue.Empty:
                 log.warning("pipeline process did not confirm the service reload in %.0fs",
                             timeout)
-                return
+                return False
         if error:
             log.error("pipeline process: reloading services failed: %s", error)
+        return not error
 
     def _send(self, message: tuple[Any, ...]) -> None:
         with self._send_lock:
@@ -401,6 +436,8 @@ class ProcessStage:
                 try:
                     message = reports.recv()
                 except (EOFError, OSError):
+                    self.ready.clear()
+                    self._connected.clear()
                     return
                 kind = message[0]
                 if kind == "report":
@@ -408,6 +445,7 @@ class ProcessStage:
                     if message[1]:
                         self.on_consumed(message[1])
                 elif kind == "ready":
+                    log.info("pipeline process %s ready", message[1])
                     self.ready.set()
                 elif kind == "reloaded":
                     self._replies.put(message[1])
@@ -502,7 +540,8 @@ def child_main(settings: Settings, level: int, parent: int, commands: Connection
 
     metrics = Registry()
     pipeline = build_pipeline(settings, metrics, arm_at=utcnow())
-    consumer = Consumer(pipeline, Inbox(pipeline.db), int(settings.get("syslog.batch_size")))
+    batch_size = int(settings.get("syslog.batch_size"))
+    consumer = Consumer(pipeline, Inbox(pipeline.db, batch_size), batch_size)
 
     def reload(files: list[str]) -> None:
         settings.service_files[:] = files

@@ -23,33 +23,130 @@ def _peer(addr: object) -> str | None:
     return None
 
 
-class _BoundedQueue(asyncio.Queue[RawLine]):
-    """An asyncio queue full at maxsize lines or at max_bytes of line data (0: no byte bound)."""
+class LineBuffer:
+    """The queue's storage: chunks of lines in arrival order, full at maxsize lines or max_bytes.
+
+    A chunk is a list of lines received together (one read of one connection), put and taken
+    as a whole, so the hot path costs one operation per read, not per line. get_nowait() and
+    get() still hand out single lines (tests, tools). An empty buffer always takes one line,
+    however big; max_bytes 0 means no byte bound.
+    """
 
     def __init__(self, maxsize: int, max_bytes: int = 0):
-        super().__init__(maxsize)
+        self.maxsize = maxsize
         self.max_bytes = max_bytes
+        self.chunks: deque[list[RawLine]] = deque()
+        self.lines = 0
         self.bytes = 0
+        self._waiter: asyncio.Future[None] | None = None
 
-    def _put(self, item: RawLine) -> None:
-        self.bytes += len(item.data)
-        super()._put(item)  # type: ignore[misc]
+    def qsize(self) -> int:
+        """Lines held."""
+        return self.lines
 
-    def _get(self) -> RawLine:
-        item: RawLine = super()._get()  # type: ignore[misc]
-        self.bytes -= len(item.data)
-        return item
+    def empty(self) -> bool:
+        """True when no line is held."""
+        return self.lines == 0
 
     def full(self) -> bool:
-        """Full by count, or by bytes (an empty queue always takes one line, however big)."""
-        return super().full() or (0 < self.max_bytes <= self.bytes and not self.empty())
+        """Full by count, or by bytes (an empty buffer always takes one line, however big)."""
+        return self.lines >= self.maxsize or (0 < self.max_bytes <= self.bytes and self.lines > 0)
+
+    def put_nowait(self, line: RawLine) -> None:
+        """Add one line; asyncio.QueueFull when full."""
+        if self.full():
+            raise asyncio.QueueFull
+        self.chunks.append([line])
+        self.lines += 1
+        self.bytes += len(line.data)
+        self._wake()
+
+    def put_chunk(self, lines: list[RawLine]) -> int:
+        """Add the longest prefix of lines that fits, as one chunk; returns how many."""
+        n = min(len(lines), self.maxsize - self.lines)
+        if n <= 0:
+            return 0
+        chunk = lines if n == len(lines) else lines[:n]
+        size = sum([len(x.data) for x in chunk])
+        last = self.bytes + size - len(chunk[-1].data)  # bytes held before the last line
+        if self.max_bytes and (self.lines or n > 1) and last >= self.max_bytes:
+            size, n = 0, 0  # the byte bound cuts the chunk: count it line by line
+            for line in chunk:
+                if self.max_bytes <= self.bytes + size and (self.lines or n):
+                    break
+                size += len(line.data)
+                n += 1
+            if not n:
+                return 0
+            chunk = chunk[:n]
+        elif chunk is lines:
+            chunk = list(lines)  # the caller keeps its list
+        self.chunks.append(chunk)
+        self.lines += n
+        self.bytes += size
+        self._wake()
+        return n
+
+    def get_nowait(self) -> RawLine:
+        """Take the oldest line; asyncio.QueueEmpty when empty."""
+        if not self.lines:
+            raise asyncio.QueueEmpty
+        chunk = self.chunks[0]
+        line = chunk.pop(0)
+        if not chunk:
+            self.chunks.popleft()
+        self.lines -= 1
+        self.bytes -= len(line.data)
+        return line
+
+    async def get(self) -> RawLine:
+        """Take the oldest line, waiting for one."""
+        while not self.lines:
+            await self.wait_put(None)
+        return self.get_nowait()
+
+    def take(self, max_lines: int) -> list[list[RawLine]]:
+        """Take whole chunks, oldest first, up to max_lines lines (a bigger chunk is cut)."""
+        out: list[list[RawLine]] = []
+        room = max_lines
+        chunks = self.chunks
+        while chunks and room > 0:
+            chunk = chunks[0]
+            if len(chunk) > room:
+                part, chunks[0] = chunk[:room], chunk[room:]
+                chunk = part
+            else:
+                chunks.popleft()
+            out.append(chunk)
+            room -= len(chunk)
+            self.lines -= len(chunk)
+            self.bytes -= sum([len(x.data) for x in chunk])
+        return out
+
+    async def wait_put(self, timeout: float | None) -> bool:
+        """Wait until lines are put (or timeout seconds pass); True if they were."""
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
 
 
 class LineQueue:
     """The bounded queue between listeners and the pipeline, with waiters for paused readers."""
 
     def __init__(self, maxsize: int, metrics: Registry, max_bytes: int = 0):
-        self.queue: asyncio.Queue[RawLine] = _BoundedQueue(maxsize, max_bytes)
+        self.queue = LineBuffer(maxsize, max_bytes)
         self.metrics = metrics
         self._space: list[Callable[[], None]] = []
         self.streams: set[TCPSyslog] = set()  # open stream connections, stopped at shutdown
@@ -62,6 +159,18 @@ class LineQueue:
         except asyncio.QueueFull:
             return False
         return True
+
+    def offer_many(self, lines: list[RawLine]) -> int:
+        """Put the longest prefix of lines that fits, without waiting; returns how many."""
+        return self.queue.put_chunk(lines)
+
+    def take(self, max_lines: int) -> list[list[RawLine]]:
+        """The consumer's side: whole chunks up to max_lines lines (see LineBuffer.take)."""
+        return self.queue.take(max_lines)
+
+    async def wait_put(self, timeout: float | None) -> bool:
+        """Wait until lines are put (or timeout); True if they were."""
+        return await self.queue.wait_put(timeout)
 
     def when_space(self, callback: Callable[[], None]) -> None:
         """Call back once the consumer has taken lines out."""
@@ -125,7 +234,7 @@ class TCPSyslog(asyncio.Protocol):
         self.name = transport_name
         self.transport: asyncio.Transport | None = None
         self.peer: str | None = None
-        self.pending: deque[RawLine] = deque()
+        self.pending: list[RawLine] = []  # framed, waiting for room in the queue
         self.paused = False
         self._idle: asyncio.TimerHandle | None = None
         self._counted = (0, 0)
@@ -246,14 +355,17 @@ class TCPSyslog(asyncio.Protocol):
         self._counted = (truncated, invalid)
 
     def _drain(self) -> None:
-        while self.pending:
-            if not self.queue.offer(self.pending[0]):
+        if self.pending:
+            taken = self.queue.offer_many(self.pending)
+            if taken == len(self.pending):
+                self.pending.clear()
+            else:
+                del self.pending[:taken]
                 if not self.paused and self.transport is not None:
                     self.paused = True
                     self.transport.pause_reading()
                 self.queue.when_space(self._drain)
                 return
-            self.pending.popleft()
         if self.paused and self.transport is not None and not self.transport.is_closing():
             self.paused = False
             if not self.stopped:
@@ -273,7 +385,10 @@ class TCPSyslog(asyncio.Protocol):
             self.metrics.connections.inc(-1)
             if self.limiter is not None:
                 self.limiter.release(self._token)
-        self._take(self.framer.flush())
+        if self.stopped:  # shutdown cut the stream mid-frame: that frame was never received
+            self.framer.flush()
+        else:
+            self._take(self.framer.flush())
         # Lines already framed are kept even though the peer is gone.
         if self.pending:
             self.queue.when_space(self._drain)

@@ -46,6 +46,7 @@ def test_dashboard_layout_and_escaping(browser, start_server, tmp_path, name, si
     server = start_server(CONFIG)
     server.logger("--udp", "--rfc3164", "-t", "sshd",
                   "Failed password for <img src=x onerror=alert(1)> from 203.0.113.4 port 22 ssh2")
+    wait_until(lambda: server.metric("statusd_messages_stored_total") >= 1, what="line stored")
     page = login(browser, server, tmp_path, size)
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -1,5 +1,9 @@
 """A real `statusd serve` under load: TCP pauses instead of dropping, UDP drops are counted,
-and SIGTERM in the middle of a TCP flood stores every line the server had read."""
+and SIGTERM in the middle of a TCP flood stores every line the server had read.
+
+Stage 1 writes the queue into the inbox much faster than the pipeline archives it, so what
+fills the queue is a full inbox (`inbox_max_lines`): the pipeline holds stage 1, stage 1 holds
+the queue, the queue holds the readers."""
 
 from __future__ import annotations
 
@@ -44,7 +48,7 @@ def metric(server: Server, name: str, **labels: str) -> float:
 
 
 def test_tcp_pauses_while_udp_drops_are_counted(start_server: Callable[[str], Server]) -> None:
-    server = start_server("queue_size = 20\nbatch_size = 1\n")
+    server = start_server("queue_size = 20\nbatch_size = 1\ninbox_max_lines = 50\n")
     n_tcp, n_udp = 1500, 3000
     tcp_lines = b"".join(b"<134>Mar  1 00:00:00 h tcpflood: seq=%06d\n" % i for i in range(n_tcp))
 
@@ -75,7 +79,7 @@ def test_tcp_pauses_while_udp_drops_are_counted(start_server: Callable[[str], Se
 
 def test_sigterm_mid_flood_stores_every_line_read(start_server: Callable[[str], Server]
                                                  ) -> None:
-    server = start_server("queue_size = 20000\nbatch_size = 500\n")
+    server = start_server("queue_size = 20000\nbatch_size = 500\ninbox_max_lines = 50000\n")
     stop = threading.Event()
     sent = [0] * 4
 

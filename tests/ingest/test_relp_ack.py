@@ -1,4 +1,4 @@
-"""The runtime's side of RELP acks: a line's ack runs only after its batch is committed."""
+"""The runtime's side of RELP acks: a line's ack runs only after its batch is in the inbox."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from statusd.runtime import Runtime
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 
-class StubPipeline:
-    """Stands in for Pipeline: records commits, fails as told."""
+class StubInbox:
+    """Stands in for the inbox (stage 1): records commits, fails as told."""
 
     def __init__(self, events: list[str], fail_batches: int = 0, poison: bytes | None = None,
                  single_failures: int = 0, answers: Sequence[bool] = ()):
@@ -27,7 +27,8 @@ class StubPipeline:
         self.single_failures = single_failures  # single-line stores that fail first
         self.answers = list(answers)  # what database_answers() says, then True
 
-    def process_batch(self, lines: Sequence[RawLine]) -> int:
+    def write(self, chunks: Sequence[Sequence[RawLine]]) -> int:
+        lines = [x for chunk in chunks for x in chunk]
         if self.fail_batches and len(lines) > 1:
             self.fail_batches -= 1
             raise RuntimeError("database hiccup")
@@ -45,7 +46,7 @@ class StubPipeline:
 
 @pytest.fixture
 def runtime(monkeypatch: pytest.MonkeyPatch) -> Runtime:
-    """A Runtime whose pipeline each test replaces (no database, no service library)."""
+    """A Runtime whose inbox each test replaces (no database, no service library)."""
     monkeypatch.setattr("statusd.runtime.build_pipeline",
                         lambda *_a, **_k: SimpleNamespace(db=None))
     rt = Runtime(load_settings(None))
@@ -69,43 +70,42 @@ def lines(events: list[str], *names: str) -> list[RawLine]:
 
 def test_acks_follow_the_commit_of_their_batch(runtime: Runtime) -> None:
     events: list[str] = []
-    runtime.pipeline = StubPipeline(events)  # type: ignore[assignment]
-    asyncio.run(runtime._store([*lines(events, "a", "b"), RawLine(b"udp", T0)]))
+    runtime.inbox = StubInbox(events)
+    asyncio.run(runtime._store([lines(events, "a", "b"), [RawLine(b"udp", T0)]]))
     assert events == ["commit a,b,udp", "ack a", "ack b"]
 
 
 def test_retried_batch_is_acked_once_after_the_commit(runtime: Runtime) -> None:
     events: list[str] = []
-    runtime.pipeline = StubPipeline(events, fail_batches=2)  # type: ignore[assignment]
-    asyncio.run(runtime._store(lines(events, "a", "b")))
+    runtime.inbox = StubInbox(events, fail_batches=2)
+    asyncio.run(runtime._store([lines(events, "a", "b")]))
     assert events == ["commit a,b", "ack a", "ack b"]
 
 
 def test_line_given_up_on_is_counted_then_acked_in_order(runtime: Runtime) -> None:
     events: list[str] = []
-    runtime.pipeline = StubPipeline(events, fail_batches=0, poison=b"bad")  # type: ignore[assignment]
-    asyncio.run(runtime._store(lines(events, "a", "bad", "c")))
+    runtime.inbox = StubInbox(events, fail_batches=0, poison=b"bad")
+    asyncio.run(runtime._store([lines(events, "a", "bad", "c")]))
     assert events == ["commit a", "ack a", "ack bad", "commit c", "ack c"]
     assert runtime.metrics.dropped.value(transport="relp", reason="store_error") == 1
 
 
 def test_line_is_not_given_up_while_the_database_is_away(runtime: Runtime) -> None:
     events: list[str] = []
-    pipeline = StubPipeline(events, fail_batches=3, single_failures=1, answers=[True, False])
-    runtime.pipeline = pipeline  # type: ignore[assignment]
-    asyncio.run(runtime._store(lines(events, "a", "b")))
+    runtime.inbox = StubInbox(events, fail_batches=3, single_failures=1, answers=[True, False])
+    asyncio.run(runtime._store([lines(events, "a", "b")]))
     assert events == ["commit a", "ack a", "commit b", "ack b"]
     assert runtime.metrics.dropped.value(transport="relp", reason="store_error") == 0
 
 
 def test_a_failing_ack_does_not_stop_the_others(runtime: Runtime) -> None:
     events: list[str] = []
-    runtime.pipeline = StubPipeline(events)  # type: ignore[assignment]
+    runtime.inbox = StubInbox(events)
     batch = lines(events, "a", "b")
 
     def broken() -> None:
         raise RuntimeError("peer went away oddly")
 
     batch[0].ack = broken
-    asyncio.run(runtime._store(batch))
+    asyncio.run(runtime._store([batch]))
     assert events == ["commit a,b", "ack b"]
