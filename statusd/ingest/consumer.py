@@ -59,7 +59,7 @@ class Host(Protocol):
         """Wait up to timeout seconds for new rows or a command."""
 
     def consumed(self, n: int) -> None:
-        """n rows left the inbox (0: only report what the pipeline counted)."""
+        """n lines left the inbox (0: only report what the pipeline counted)."""
 
 
 class _Stopped(Exception):
@@ -74,6 +74,8 @@ class Consumer:
         self.inbox = inbox
         self.batch_size = batch_size
         self.metrics: Registry = pipeline.metrics
+        self.consumed = 0  # lines taken out of the inbox (archived or given up on), committed
+        self._reported = 0
 
     def step(self, host: Host | None = None) -> int:
         """Archive the oldest batch of the inbox; returns the lines consumed (0: it was empty)."""
@@ -81,6 +83,11 @@ class Consumer:
         if rows:
             self._archive(rows, host)
         return sum(len(part) for _, part in rows)
+
+    def report(self, host: Host) -> None:
+        """Tell the host the lines consumed since the last report (and the pipeline's counts)."""
+        n, self._reported = self.consumed - self._reported, self.consumed
+        host.consumed(n)
 
     def drain(self) -> int:
         """Archive everything in the inbox now (tests, tools); returns the lines consumed."""
@@ -123,7 +130,7 @@ class Consumer:
                                   tick_delay)
                     tick_delay = min(tick_delay * 2, 30.0)
                 next_tick = time.monotonic() + tick_delay
-            host.consumed(n)
+            self.report(host)
             if not n:
                 if deadline is not None:
                     return
@@ -143,6 +150,7 @@ class Consumer:
             try:
                 self.pipeline.process_batch(lines, in_transaction=inbox.hand_over(rows[-1][0],
                                                                                   len(rows)))
+                self.consumed += len(lines)
                 return
             except InboxConflict:
                 raise
@@ -155,6 +163,7 @@ class Consumer:
         for row_id, part in rows:
             try:
                 self.pipeline.process_batch(part, in_transaction=inbox.hand_over(row_id, 1))
+                self.consumed += len(part)
                 continue
             except InboxConflict:
                 raise
@@ -180,9 +189,21 @@ class Consumer:
                         self._wait_for_database(host, had)  # not this line's fault: retry
                         continue
                     log.exception("pipeline: dropping a line that cannot be archived")
-                    self.metrics.dropped.inc(transport=line.transport, reason="store_error")
-                    self.inbox.discard_part(row_id, had, rest)
-                    break
+                    if self._give_up(row_id, had, rest, host):
+                        self.metrics.dropped.inc(transport=line.transport, reason="store_error")
+                        break
+            self.consumed += 1
+
+    def _give_up(self, row_id: int, had: int, rest: list[RawLine], host: Host | None) -> bool:
+        """Cut a line that cannot be archived out of its row; False if the database went away."""
+        try:
+            self.inbox.discard_part(row_id, had, rest)
+            return True
+        except InboxConflict:
+            raise
+        except Exception:
+            self._wait_for_database(host, had)
+            return False
 
     def _wait_for_database(self, host: Host | None, holding: int) -> None:
         """Back off until the database answers again."""
@@ -303,12 +324,14 @@ class ThreadStage:
                 self.consumer.run(self)
                 return
             except _Stopped:
+                self.consumer.report(self)
                 return
             except InboxConflict as exc:
                 log.error("%s; reloading rule state and going on", exc)
                 self.consumer.pipeline.load_state()
             except Exception:
                 log.exception("pipeline: the consumer failed; starting it again in 1s")
+            self.consumer.report(self)
             if self._deadline is not None and time.monotonic() >= self._deadline:
                 return
             self._wake.wait(1.0)
@@ -561,7 +584,7 @@ def child_main(settings: Settings, level: int, parent: int, commands: Connection
         log.exception("pipeline process failed")
         code = 1
     finally:
-        host.consumed(0)
+        consumer.report(host)
         reports.close()
         pipeline.db.dispose()
     sys.exit(code)
