@@ -21,7 +21,6 @@ import re
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,7 @@ class Result:
     seconds: float
     counted: int  # distinct line numbers found at the end
     duplicates: int = 0  # rows found beyond one per number
+    pending: int = 0  # lines still in statusd's inbox at the end (not lost, not archived)
     check: bool = True  # counted and duplicates were verified
 
     @property
@@ -221,18 +221,35 @@ def serve_without_pipeline(config: str) -> None:
     asyncio.run(runtime.run())
 
 
+def statusd_config(http: int, port: int, thread: bool, database: str | None) -> str:
+    """The bench's config (its rules), on these ports, SQLite in ./data unless database."""
+    rules = BENCH_CONFIG
+    if database:  # a fresh schema on that database
+        from sqlmodel import SQLModel
+
+        from statusd.db import make_engine
+
+        engine = make_engine(database, create=False)
+        SQLModel.metadata.drop_all(engine)
+        engine.dispose()
+        rules = rules.replace('database = "sqlite:///data/statusd.db"',
+                              f"database = {json.dumps(database)}")
+    return (f'[http]\nlisten = "127.0.0.1:{http}"\n'
+            f'[syslog]\nudp = []\ntcp = ["127.0.0.1:{port}"]\n'
+            f"pipeline_process = {'false' if thread else 'true'}\nshutdown_drain = 300\n"
+            + rules)
+
+
 def bench_statusd(work: Path, data: list[bytes], n: int, timeout: float,
                   profile: str | None, no_pipeline: bool = False,
-                  thread: bool = False) -> list[Result]:
-    """A fresh `statusd serve` (SQLite, the bench rules) on free ports."""
+                  thread: bool = False, database: str | None = None) -> list[Result]:
+    """A fresh `statusd serve` (the bench rules; SQLite unless database) on free ports."""
     folder = work / ("statusd-no-pipeline" if no_pipeline else
                      "statusd-thread" if thread else "statusd")
     folder.mkdir()
     http, port = free_port(), free_port()
     config = folder / "statusd.toml"
-    config.write_text(f'[http]\nlisten = "127.0.0.1:{http}"\n'
-                      f'[syslog]\nudp = []\ntcp = ["127.0.0.1:{port}"]\n'
-                      f"pipeline_process = {'false' if thread else 'true'}\n" + BENCH_CONFIG)
+    config.write_text(statusd_config(http, port, thread, database))
     cmd = [sys.executable, "-m", "statusd", "--log-level", "warning", "serve", "--config",
            str(config)]
     env = dict(os.environ)
@@ -266,13 +283,17 @@ def bench_statusd(work: Path, data: list[bytes], n: int, timeout: float,
             spy.wait(60)
         _stop(proc)
     if not no_pipeline:  # after a graceful stop: each number archived once, the inbox empty
-        with sqlite3.connect(folder / "data" / "statusd.db") as conn:
-            pids = [int(p) for (p,) in conn.execute("SELECT pid FROM log_line")
+        from sqlalchemy import create_engine
+
+        engine = create_engine(database or f"sqlite:///{folder / 'data' / 'statusd.db'}")
+        with engine.connect() as conn:
+            pids = [int(p) for p in conn.exec_driver_sql("SELECT pid FROM log_line").scalars()
                     if p is not None and p.isdigit()]
-            left = conn.execute("SELECT COUNT(*) FROM inbox").fetchone()[0]
+            left = conn.exec_driver_sql("SELECT COALESCE(SUM(lines), 0) FROM inbox").scalar()
+        engine.dispose()
         counted, duplicates = tally(pids, n)
         for r in results:
-            r.counted, r.duplicates, r.check = counted - left, duplicates, True
+            r.counted, r.duplicates, r.pending, r.check = counted, duplicates, int(left or 0), True
     return results
 
 
@@ -333,6 +354,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="also run statusd with its inbox replaced by a counter (no stage 2)")
     p.add_argument("--thread", action="store_true",
                    help="also run statusd with stage 2 in a thread (pipeline_process = false)")
+    p.add_argument("--database", help="statusd's database URL (default: SQLite in the temporary "
+                   "folder); its statusd tables are dropped first")
     p.add_argument("--serve-without-pipeline", metavar="CONFIG", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.serve_without_pipeline:
@@ -349,15 +372,19 @@ def main(argv: list[str] | None = None) -> int:
                 print("rsyslogd missing (Debian package rsyslog)", file=sys.stderr)
                 return 2
             results.append(bench_rsyslog(work, data, args.lines, args.timeout))
-        results.extend(bench_statusd(work, data, args.lines, args.timeout, args.profile))
+        results.extend(bench_statusd(work, data, args.lines, args.timeout, args.profile,
+                                     database=args.database))
         if args.thread:
-            results.extend(bench_statusd(work, data, args.lines, args.timeout, None, thread=True))
+            results.extend(bench_statusd(work, data, args.lines, args.timeout, None, thread=True,
+                                         database=args.database))
         if args.no_pipeline:
             results.extend(bench_statusd(work, data, args.lines, args.timeout, None, True))
         width = max(len(r.name) for r in results)
         for r in results:
-            check = (f"  (each number {r.counted:,} of {r.lines:,}, lost {r.lines - r.counted:,},"
-                     f" duplicates {r.duplicates:,})" if r.check else "  (not checked)")
+            check = (f"  (numbers stored {r.counted:,} of {r.lines:,}, missing "
+                     f"{r.lines - r.counted:,}, duplicates {r.duplicates:,}"
+                     + (f", {r.pending:,} still in the inbox" if r.pending else "") + ")"
+                     if r.check else "  (not checked)")
             print(f"{r.name:{width}} {r.lines:,} lines in {r.seconds:7.2f}s = "
                   f"{r.rate:10,.0f} lines/s{check}")
         if not args.skip_rsyslog:

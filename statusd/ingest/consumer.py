@@ -19,6 +19,7 @@ It runs in one of two hosts, chosen by ``syslog.pipeline_process``:
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import logging
 import multiprocessing
@@ -356,6 +357,7 @@ class ProcessStage:
         self.restarts = 0
         self.ready = threading.Event()  # the child has built its pipeline
         self._connected = threading.Event()  # the child's report pipe is open
+        self._exit_hook = False
 
     def start(self) -> None:
         """Spawn the child (call from the main thread: the child dies with this thread)."""
@@ -371,6 +373,9 @@ class ProcessStage:
         commands_child.close()
         reports_child.close()
         self.proc, self._commands, self._started = proc, commands, time.monotonic()
+        if not self._exit_hook:  # an exit that skipped stop(): multiprocessing would wait for
+            self._exit_hook = True  # a child that ignores SIGTERM; kill it first (LIFO atexit)
+            atexit.register(self._kill)
         self._reader = threading.Thread(target=self._read, args=(reports,),
                                         name="pipeline-reports", daemon=True)
         self._reader.start()
@@ -446,6 +451,13 @@ class ProcessStage:
         if error:
             log.error("pipeline process: reloading services failed: %s", error)
         return not error
+
+    def _kill(self) -> None:
+        """At interpreter exit: a child still running is killed (its inbox rows stay)."""
+        proc = self.proc
+        if proc is not None and proc.is_alive():
+            proc.kill()
+            proc.join(5.0)
 
     def _send(self, message: tuple[Any, ...]) -> None:
         with self._send_lock:

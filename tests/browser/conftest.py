@@ -17,9 +17,10 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Chromium for the session."""
+    """One headless Chromium per module (playwright's sync API runs an event loop in this thread
+    while it is open, so it must be closed before other tests call asyncio.run)."""
     if CHROMIUM is None:
         pytest.fail("chromium is not installed: .ci/run installs Debian's chromium package")
     from playwright.sync_api import sync_playwright
