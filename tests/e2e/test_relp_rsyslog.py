@@ -20,11 +20,15 @@ import pytest
 from tests.e2e.conftest import free_port, wait_until
 from tests.e2e.rsyslog import Rsyslog, missing
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(missing("imfile", "omrelp") is not None,
-                       reason=missing("imfile", "omrelp") or ""),
-]
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+def _rsyslog_modules() -> None:
+    """rsyslog and its RELP module are real peers that .ci/run installs: missing is a failure."""
+    why = missing("imfile", "omrelp")
+    if why:
+        pytest.fail(f"{why} (.ci/run installs rsyslog and rsyslog-relp)")
 
 TOTAL = 100_000
 KILL_AFTER = 5_000  # lines stored before statusd is SIGKILLed

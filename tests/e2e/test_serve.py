@@ -8,11 +8,10 @@ import socket
 
 import pytest
 
-from tests.e2e.conftest import LOGGER, Server, wait_until
+from tests.e2e.conftest import Server, wait_until
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(LOGGER is None, reason="util-linux logger missing (.ci/run installs it)"),
 ]
 
 # logger puts this machine's hostname in the header, so the component takes any device here;

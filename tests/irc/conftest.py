@@ -17,7 +17,7 @@ from statusd.db import make_engine
 def ngircd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ngircd]:
     """A fresh ngircd for the module, killed at teardown."""
     if NGIRCD is None:
-        pytest.skip("ngircd is not installed (apt-get install ngircd)")
+        pytest.fail("ngircd is not installed (.ci/run installs it: apt-get install ngircd)")
     server = Ngircd(tmp_path_factory.mktemp("ngircd"))
     server.start()
     yield server

@@ -26,8 +26,6 @@ from benchmarks.coverage import (  # noqa: E402
 )
 from statusd.rules.services import ServiceLibrary, parse_service  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not CORPUS.is_file(), reason="benchmarks/corpus/mixed.log missing")
-
 
 @pytest.fixture(scope="module")
 def report() -> Report:
