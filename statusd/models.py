@@ -351,14 +351,13 @@ class FilePosition(SQLModel, table=True):
 
 
 class InboxLine(SQLModel, table=True):
-    """Received lines durably accepted, not yet through the pipeline (statusd/ingest/inbox.py).
+    """Received lines durably accepted, not yet through the pipeline (statusd/ingest/inbox.py)."""
 
-    One row holds one or more lines received together (same time, source, transport, format,
-    device and program): ``data`` is their bytes end to end, ``sizes`` their lengths (uint32
-    little-endian; NULL for one line). Written raw by stage 1 (one driver executemany per
-    batch), read in id order and deleted by stage 2 in the transaction that archives the lines.
-    Ids only grow (SQLite AUTOINCREMENT).
-    """
+    # One row holds one or more lines received together (same time, source, transport, format,
+    # device and program): `data` is their bytes end to end, `sizes` their lengths (uint32
+    # little-endian; NULL for one line). Written raw by stage 1 (one driver executemany per
+    # batch), read in id order and deleted by stage 2 in the transaction that archives the
+    # lines. Ids only grow (SQLite AUTOINCREMENT).
 
     __tablename__ = "inbox"
     __table_args__ = {"sqlite_autoincrement": True}

@@ -22,7 +22,7 @@ from statusd import __version__
 from statusd.config import Settings, parse_hostport
 from statusd.db import make_engine, utcnow
 from statusd.ingest.consumer import ProcessStage, ThreadStage
-from statusd.ingest.inbox import Inbox
+from statusd.ingest.inbox import Inbox, InboxWriter, is_transient
 from statusd.ingest.limits import ConnectionLimiter, raise_fd_limit
 from statusd.ingest.listeners import LineQueue, TCPSyslog, UDPSyslog
 from statusd.ingest.pipeline import Pipeline, RawLine
@@ -145,12 +145,12 @@ class Runtime:
         self._stopping = False
         # Two stages (docs/ingest.md): the worker writes batches into the inbox and acknowledges
         # them (stage 1); stage 2 runs the inbox through the pipeline into the archive.
-        self.inbox: Any = None  # Inbox, made in run() unless set before (tests, benchmarks)
+        self.inbox: InboxWriter | None = None  # made in run() unless set (tests, benchmarks)
         self.stage2: ThreadStage | ProcessStage | None = None
         self.run_stage2 = True  # False: lines stop in the inbox (benchmarks of stage 1)
-        self._inbox_start = 0  # rows the inbox held at start
-        self._accepted = 0  # rows stage 1 wrote since start
-        self._consumed = 0  # rows stage 2 took out since start
+        self._inbox_start = 0  # lines the inbox held at start
+        self._accepted = 0  # lines stage 1 wrote since start
+        self._consumed = 0  # lines stage 2 took out since start
 
     def health(self) -> dict[str, Any]:
         """Extra facts for /healthz."""
@@ -163,8 +163,8 @@ class Runtime:
         """Lines accepted into the inbox and not yet archived (statusd_inbox_depth)."""
         return self._inbox_start + self._accepted - self._consumed
 
-    def _rows_consumed(self, n: int) -> None:
-        """Stage 2 took n rows out of the inbox (called from its thread or report reader)."""
+    def _lines_consumed(self, n: int) -> None:
+        """Stage 2 took n lines out of the inbox (called from its thread or report reader)."""
         self._consumed += n
 
     def reload_services(self) -> ServiceLibrary:
@@ -189,10 +189,11 @@ class Runtime:
             log.warning("inbox: %d lines accepted by the last run are archived first",
                         self._inbox_start)
         if self.settings.get("syslog.pipeline_process"):
-            self.stage2 = ProcessStage(self.settings, self.metrics, self._rows_consumed)
+            self.stage2 = ProcessStage(self.settings, self.metrics, self._lines_consumed)
         else:
+            assert isinstance(self.inbox, Inbox), "a thread stage 2 needs the real inbox"
             self.stage2 = ThreadStage(self.pipeline, self.inbox,
-                                      self.settings.get("syslog.batch_size"), self._rows_consumed)
+                                      self.settings.get("syslog.batch_size"), self._lines_consumed)
         self.stage2.start()
         return asyncio.create_task(self.stage2.supervise(), name="pipeline-supervisor")
 
@@ -348,10 +349,12 @@ class Runtime:
         one by one, and a line that still fails is counted as dropped (reason store_error).
         Lines are acknowledged once committed to the inbox (or given up on and counted).
         """
+        inbox = self.inbox
+        assert inbox is not None, "run() makes the inbox"
         delay = 0.5
         for _attempt in range(3):
             try:
-                await asyncio.to_thread(self.inbox.write, batch)
+                await asyncio.to_thread(inbox.write, batch)
                 self._accept(batch)
                 return
             except Exception:
@@ -359,19 +362,19 @@ class Runtime:
                               sum(map(len, batch)), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
-        while not await asyncio.to_thread(self.inbox.database_answers):
+        while not await asyncio.to_thread(inbox.database_answers):
             log.error("inbox: database does not answer; holding %d lines", sum(map(len, batch)))
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
         for line in [x for chunk in batch for x in chunk]:
             while True:
                 try:
-                    await asyncio.to_thread(self.inbox.write, [[line]])
+                    await asyncio.to_thread(inbox.write, [[line]])
                     self._accept([[line]])
                     break
-                except Exception:
-                    if not await asyncio.to_thread(self.inbox.database_answers):
-                        await asyncio.sleep(delay)  # gone again: not this line's fault, retry
+                except Exception as exc:
+                    if is_transient(exc) or not await asyncio.to_thread(inbox.database_answers):
+                        await asyncio.sleep(delay)  # busy or gone: not this line's fault, retry
                         continue
                     log.exception("inbox: dropping a line that cannot be stored")
                     self.metrics.dropped.inc(transport=line.transport, reason="store_error")

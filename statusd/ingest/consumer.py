@@ -35,7 +35,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
 
 from statusd.config import Settings
-from statusd.ingest.inbox import Inbox, InboxConflict
+from statusd.ingest.inbox import Inbox, InboxConflict, is_transient
 from statusd.ingest.pipeline import Pipeline, RawLine
 from statusd.metrics import LabelKey, Registry
 from statusd.status import advance_maintenance
@@ -138,12 +138,10 @@ class Consumer:
                 host.idle(0.2)
 
     def _archive(self, rows: list[tuple[int, list[RawLine]]], host: Host | None) -> None:
-        """Store a batch, retried with backoff while the database is away, then row by row.
-
-        A row that keeps failing while the database answers is archived line by line; a line
-        that still fails is given up on: logged, counted as dropped (reason store_error) and
-        cut out of its row. It was acknowledged when it entered the inbox.
-        """
+        """Archive a batch; retry with backoff while the database is away, then row by row."""
+        # A row that keeps failing while the database answers is archived line by line; a line
+        # that still fails is given up on: logged, counted as dropped (reason store_error) and
+        # cut out of its row. It was acknowledged when it entered the inbox.
         lines = [line for _, part in rows for line in part]
         inbox = self.inbox
         delay = 0.5
@@ -185,9 +183,12 @@ class Consumer:
                     break
                 except InboxConflict:
                     raise
-                except Exception:
+                except Exception as exc:
+                    if is_transient(exc):  # busy (a lock wait timed out): not this line's fault
+                        self._pause(host, 1.0)
+                        continue
                     if not self.pipeline.database_answers():
-                        self._wait_for_database(host, had)  # not this line's fault: retry
+                        self._wait_for_database(host, had)  # gone: not this line's fault either
                         continue
                     log.exception("pipeline: dropping a line that cannot be archived")
                     if self._give_up(row_id, had, rest, host):

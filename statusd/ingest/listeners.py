@@ -24,13 +24,12 @@ def _peer(addr: object) -> str | None:
 
 
 class LineBuffer:
-    """The queue's storage: chunks of lines in arrival order, full at maxsize lines or max_bytes.
+    """The queue's storage: chunks of lines in arrival order, full at maxsize lines or max_bytes."""
 
-    A chunk is a list of lines received together (one read of one connection), put and taken
-    as a whole, so the hot path costs one operation per read, not per line. get_nowait() and
-    get() still hand out single lines (tests, tools). An empty buffer always takes one line,
-    however big; max_bytes 0 means no byte bound.
-    """
+    # A chunk is a list of lines received together (one read of one connection), put and taken
+    # as a whole, so the hot path costs one operation per read, not per line. get_nowait() and
+    # get() still hand out single lines (tests, tools). An empty buffer always takes one line,
+    # however big; max_bytes 0 means no byte bound.
 
     def __init__(self, maxsize: int, max_bytes: int = 0):
         self.maxsize = maxsize

@@ -197,3 +197,28 @@ def test_rows_of_a_failed_batch_are_retried_row_by_row(
     assert Consumer(p, inbox, batch_size=100).drain() == 6
     assert calls == [6, 6, 6, 3, 3]
     assert Counter(archived(db)) == Counter(range(6))
+
+
+def test_a_busy_database_is_waited_for_not_blamed_on_the_line(
+        db: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    inbox = Inbox(db)
+    inbox.write([tcp_read(0, 2)])
+    p = pipeline(db)
+    real = p.process_batch
+    failures = [6]  # the batch 3 times, the row once, then each line's first attempt
+
+    def locked(batch: list[RawLine], **kw: Any) -> int:
+        if failures[0]:
+            failures[0] -= 1
+            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+        return real(batch, **kw)
+
+    monkeypatch.setattr(p, "process_batch", locked)
+    monkeypatch.setattr("statusd.ingest.consumer.time.sleep", lambda _s: None)
+    assert Consumer(p, inbox, batch_size=100).drain() == 2
+    assert archived(db) == [0, 1]
+    assert p.metrics.dropped.value(transport="tcp", reason="store_error") == 0

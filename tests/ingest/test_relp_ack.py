@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from statusd.config import load_settings
 from statusd.ingest.pipeline import RawLine
@@ -26,6 +28,7 @@ class StubInbox:
         self.poison = poison  # a line that never stores
         self.single_failures = single_failures  # single-line stores that fail first
         self.answers = list(answers)  # what database_answers() says, then True
+        self.locked = 0  # single-line stores that time out waiting for the write lock first
 
     def write(self, chunks: Sequence[Sequence[RawLine]]) -> int:
         lines = [x for chunk in chunks for x in chunk]
@@ -37,6 +40,9 @@ class StubInbox:
         if len(lines) == 1 and self.single_failures:
             self.single_failures -= 1
             raise RuntimeError("database gone again")
+        if len(lines) == 1 and self.locked:
+            self.locked -= 1
+            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
         self.events.append("commit " + ",".join(str(x.data, "ascii") for x in lines))
         return len(lines)
 
@@ -109,3 +115,13 @@ def test_a_failing_ack_does_not_stop_the_others(runtime: Runtime) -> None:
     batch[0].ack = broken
     asyncio.run(runtime._store([batch]))
     assert events == ["commit a,b", "ack b"]
+
+
+def test_a_line_is_not_given_up_while_the_database_is_busy(runtime: Runtime) -> None:
+    events: list[str] = []
+    stub = StubInbox(events, fail_batches=3)
+    stub.locked = 2  # a long transaction elsewhere holds SQLite's write lock
+    runtime.inbox = stub
+    asyncio.run(runtime._store([lines(events, "a", "b")]))
+    assert events == ["commit a", "ack a", "commit b", "ack b"]
+    assert runtime.metrics.dropped.value(transport="relp", reason="store_error") == 0
